@@ -1,0 +1,1 @@
+"""The domain: packs, evaluation, sessions, storage. Never imports a UI library."""

@@ -1,0 +1,291 @@
+"""The question-pack model, schema_version 1.
+
+Strict pydantic models with unknown fields forbidden: a typo in a pack is an
+error with a suggestion, never silently ignored. Cross-field rules (references,
+descriptor counts, score ranges) live in `rules.py`, where they can report
+positions and rule ids; the model only checks shape and types.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SCHEMA_VERSION = 1
+
+Kind = Literal["coding", "system_design", "behavioral", "concept", "multiple_choice"]
+KINDS: tuple[str, ...] = ("coding", "system_design", "behavioral", "concept", "multiple_choice")
+Difficulty = Literal["easy", "medium", "hard"]
+Visibility = Literal["sample", "hidden"]
+Verdict = Literal[
+    "accepted", "wrong_answer", "runtime_error", "time_limit", "memory_limit", "output_limit"
+]
+VERDICTS: tuple[str, ...] = (
+    "accepted", "wrong_answer", "runtime_error", "time_limit", "memory_limit", "output_limit"
+)
+
+#: Default time limits (minutes) per kind, so authors need not repeat the obvious.
+DEFAULT_TIME_LIMIT_MIN: dict[str, float] = {
+    "coding": 30,
+    "system_design": 45,
+    "behavioral": 8,
+    "concept": 5,
+    "multiple_choice": 2,
+}
+
+Text = Annotated[str, Field(description="Plain text or Markdown.")]
+Id = Annotated[str, Field(description="kebab-case identifier, unique in its scope.")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class PackInfo(_Model):
+    """Who made the pack and what it is."""
+
+    id: Id
+    title: str
+    version: str = Field(description="The pack's own version, e.g. 1.0.0 (quote it).")
+    description: Text = ""
+    authors: list[str] = Field(default_factory=list)
+    license: str | None = None
+
+
+class Scale(_Model):
+    """An ordered list of levels, lowest first; a score is the 1-based level number."""
+
+    id: Id
+    levels: list[str] = Field(min_length=2, max_length=10)
+
+
+class Signal(_Model):
+    """A term whose mention in a free-text answer is evidence for a criterion.
+
+    Written either as a plain string or as `{term, synonyms}`.
+    """
+
+    term: str
+    synonyms: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"term": value}
+        return value
+
+    @property
+    def phrases(self) -> list[str]:
+        return [self.term, *self.synonyms]
+
+
+class Criterion(_Model):
+    """A shared rubric criterion, referenced from questions by id."""
+
+    id: Id
+    title: str
+    scale: Id | None = Field(
+        default=None, description="Scale id; defaults to the pack's first scale."
+    )
+    description: Text = ""
+    descriptors: list[Text] = Field(
+        description="What each level of the scale looks like, lowest level first."
+    )
+    signals: list[Signal] = Field(default_factory=list)
+
+
+class RubricItem(_Model):
+    """One rubric line: either `ref` to a shared criterion, or an inline criterion with `id`."""
+
+    ref: Id | None = None
+    id: Id | None = None
+    weight: float = Field(default=1.0, description="Relative weight; normalised per question.")
+    title: str | None = None
+    scale: Id | None = None
+    description: Text | None = None
+    descriptors: list[Text] | None = None
+    signals: list[Signal] | None = None
+
+
+class Complexity(_Model):
+    time: str
+    space: str
+
+
+class Approach(_Model):
+    """One way to solve the problem, with its trade-offs."""
+
+    id: Id
+    title: str
+    summary: Text
+    tradeoffs: list[Text] = Field(default_factory=list)
+    complexity: Complexity | None = None
+    solution: Text | None = Field(
+        default=None, description="Code (coding questions) or a model answer (other kinds)."
+    )
+    expect: Verdict | None = Field(
+        default=None,
+        description="Verdict the solution must get from `validate --run`; default accepted.",
+    )
+
+
+class ReferenceAnswer(_Model):
+    """A candidate answer with an experienced interviewer's scores, for interviewer rounds."""
+
+    id: Id
+    label: str | None = Field(default=None, description="Short label, e.g. 'strong' or 'weak'.")
+    answer: Text
+    scores: dict[str, int] = Field(description="Criterion id -> level (1-based).")
+    rationale: Text
+    feedback: Text = ""
+
+
+class Signature(_Model):
+    """How a coding answer is called: `function(*args)`."""
+
+    language: Literal["python"] = "python"
+    function: str
+    params: list[str] = Field(description="Parameter names, optionally annotated: 'nums: list[int]'.")
+    returns: str | None = None
+    starter: Text | None = Field(default=None, description="Starter code; generated if absent.")
+
+    @property
+    def param_names(self) -> list[str]:
+        return [p.split(":", 1)[0].strip() for p in self.params]
+
+    def starter_code(self) -> str:
+        if self.starter is not None:
+            return self.starter
+        ret = f" -> {self.returns}" if self.returns else ""
+        return f"def {self.function}({', '.join(p.strip() for p in self.params)}){ret}:\n    ...\n"
+
+
+class TestCase(_Model):
+    """A test as data: positional `args` and the `expected` return value (JSON-like).
+
+    A mapping with the key `$gen` in args or expected is a data generator
+    (see `generators.py`), so large tests need no huge literals.
+    """
+
+    __test__ = False  # not a pytest class
+
+    id: Id
+    visibility: Visibility = "hidden"
+    args: list[Any]
+    expected: Any
+    compare: Literal["exact", "unordered", "approx"] = "exact"
+    description: str | None = None
+
+
+class Limits(_Model):
+    """Resource limits for running a coding answer, per test."""
+
+    time_s: float = Field(default=2.0, gt=0, le=60)
+    memory_mb: int = Field(default=256, ge=16, le=4096)
+    output_kb: int = Field(default=64, ge=1, le=10240)
+
+
+class Choice(_Model):
+    id: Id
+    text: Text
+    correct: bool = False
+    feedback: Text
+
+
+class _QuestionBase(_Model):
+    id: Id
+    title: str
+    difficulty: Difficulty
+    tags: list[str] = Field(default_factory=list)
+    time_limit_min: float | None = Field(
+        default=None, gt=0, le=240, description="Defaults by kind (coding 30, design 45, ...)."
+    )
+    prompt: Text
+    hints: list[Text] = Field(default_factory=list, description="Progressive: gentlest first.")
+    rubric: list[RubricItem] = Field(default_factory=list)
+    approaches: list[Approach] = Field(default_factory=list)
+    reference_answers: list[ReferenceAnswer] = Field(default_factory=list)
+    interviewer_notes: Text = Field(default="", description="What an interviewer looks for.")
+    follow_ups: list[Text] = Field(default_factory=list)
+
+    @property
+    def time_limit(self) -> float:
+        kind: str = getattr(self, "kind")  # noqa: B009 - every subclass defines it
+        return self.time_limit_min or DEFAULT_TIME_LIMIT_MIN[kind]
+
+
+class CodingQuestion(_QuestionBase):
+    kind: Literal["coding"]
+    signature: Signature
+    tests: list[TestCase] = Field(min_length=1)
+    limits: Limits = Field(default_factory=Limits)
+
+
+class SystemDesignQuestion(_QuestionBase):
+    kind: Literal["system_design"]
+
+
+class BehavioralQuestion(_QuestionBase):
+    kind: Literal["behavioral"]
+    competency: str | None = None
+
+
+class ConceptQuestion(_QuestionBase):
+    kind: Literal["concept"]
+
+
+class MultipleChoiceQuestion(_QuestionBase):
+    kind: Literal["multiple_choice"]
+    select: Literal["single", "multiple"] = "single"
+    choices: list[Choice] = Field(min_length=2)
+    explanation: Text = ""
+
+
+Question = Annotated[
+    CodingQuestion
+    | SystemDesignQuestion
+    | BehavioralQuestion
+    | ConceptQuestion
+    | MultipleChoiceQuestion,
+    Field(discriminator="kind"),
+]
+
+QUESTION_CLASSES: dict[str, type[_QuestionBase]] = {
+    "coding": CodingQuestion,
+    "system_design": SystemDesignQuestion,
+    "behavioral": BehavioralQuestion,
+    "concept": ConceptQuestion,
+    "multiple_choice": MultipleChoiceQuestion,
+}
+
+
+class Pack(_Model):
+    """A whole question pack file."""
+
+    schema_version: Literal[1]
+    pack: PackInfo
+    scales: list[Scale] = Field(default_factory=list)
+    criteria: list[Criterion] = Field(default_factory=list)
+    questions: list[Question] = Field(default_factory=list)
+
+    def scale(self, scale_id: str | None) -> Scale | None:
+        if scale_id is None:
+            return self.scales[0] if self.scales else None
+        return next((s for s in self.scales if s.id == scale_id), None)
+
+    def criterion(self, criterion_id: str) -> Criterion | None:
+        return next((c for c in self.criteria if c.id == criterion_id), None)
+
+    def question(self, question_id: str) -> AnyQuestion | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+
+AnyQuestion = (
+    CodingQuestion
+    | SystemDesignQuestion
+    | BehavioralQuestion
+    | ConceptQuestion
+    | MultipleChoiceQuestion
+)

@@ -1,0 +1,354 @@
+"""Safe YAML loading with source positions.
+
+bytes -> size cap -> strict UTF-8 -> libyaml compose (C when available) ->
+our own construction: YAML-1.2 scalars, no anchors/aliases/custom tags,
+duplicate keys and depth checked. Nothing from the file is ever executed,
+and the only exception that escapes is `PackError`.
+
+Positions are not copied into a side table: the composed node tree is kept
+and walked on demand (`SourceDocument.locate`), which costs nothing when the
+pack is clean.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from trainer.core.diagnostics import Diagnostic, PackError, PathPart, Severity
+
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 64
+
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+HAVE_C_LOADER = _Loader is not yaml.SafeLoader
+
+_T = "tag:yaml.org,2002:"
+STR, INT, FLOAT, BOOL, NULL, MAP, SEQ = (
+    _T + "str", _T + "int", _T + "float", _T + "bool", _T + "null", _T + "map", _T + "seq"
+)
+AMBIGUOUS = "!trainer/ambiguous"
+_ALLOWED_TAGS = {STR, INT, FLOAT, BOOL, NULL, MAP, SEQ}
+
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_BOOL_11 = {"yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF"}
+_INT_12 = re.compile(r"[-+]?[0-9]+\Z")
+_INT_12_BASE = re.compile(r"0o[0-7]+\Z|0x[0-9a-fA-F]+\Z")
+_FLOAT_12 = re.compile(
+    r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z"
+    r"|[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z"
+)
+# YAML 1.1 readings that 1.2 tools would take as text: base-60, dates, 0777 octal,
+# 0b binary, underscores in numbers. Refused so that no two tools disagree.
+_AMBIGUOUS_11 = re.compile(
+    r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?\Z"
+    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9].*)?\Z"
+    r"|[-+]?0[0-7_]+\Z|[-+]?0b[01_]+\Z"
+    r"|[-+]?(?:[0-9][0-9_]*_[0-9_]*)(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?\Z"
+)
+_NUMBER_START = frozenset("0123456789-+.")
+
+
+class _Resolver(_Loader):  # type: ignore[misc, valid-type]
+    """libyaml composer with YAML-1.2 core-schema resolution of plain scalars."""
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            if not implicit[0]:  # quoted: always text
+                return STR
+            return _resolve_plain(value)
+        if kind is SequenceNode:
+            return SEQ
+        return MAP
+
+
+def _resolve_plain(value: str) -> str:
+    if value in _NULLS:
+        return NULL
+    if value in _BOOLS:
+        return BOOL
+    if value in _BOOL_11:
+        return AMBIGUOUS
+    if value and value[0] in _NUMBER_START:
+        if _INT_12.match(value):
+            if len(value.lstrip("+-")) > 1 and value.lstrip("+-")[0] == "0":
+                return AMBIGUOUS  # 0777: octal in YAML 1.1, decimal in 1.2
+            return INT
+        if _INT_12_BASE.match(value):
+            return INT
+        if _FLOAT_12.match(value):
+            return FLOAT
+        if _AMBIGUOUS_11.match(value):
+            return AMBIGUOUS
+    return STR
+
+
+@dataclass
+class SourceDocument:
+    """A loaded YAML document: plain data plus the node tree for positions."""
+
+    file: str
+    text: str
+    data: Any
+    root: Node | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def locate(self, path: tuple[PathPart, ...], *, key: bool = False) -> tuple[int, int, bool]:
+        """1-based (line, column) of the node at `path`, and whether it was found exactly.
+
+        A path that goes missing (e.g. a required key) falls back to the nearest
+        parent. With `key=True`, the position of the mapping key itself.
+        """
+        node = self.root
+        if node is None:
+            return (1, 1, False)
+        key_node: Node | None = None
+        for part in path:
+            nxt: Node | None = None
+            if isinstance(node, MappingNode) and isinstance(part, str):
+                for k, v in node.value:
+                    if isinstance(k, ScalarNode) and k.value == part:
+                        key_node, nxt = k, v
+                        break
+            elif isinstance(node, SequenceNode) and isinstance(part, int):
+                if 0 <= part < len(node.value):
+                    key_node, nxt = None, node.value[part]
+            if nxt is None:
+                return (node.start_mark.line + 1, node.start_mark.column + 1, False)
+            node = nxt
+        target = key_node if key and key_node is not None else node
+        return (target.start_mark.line + 1, target.start_mark.column + 1, True)
+
+    def line_text(self, line: int) -> str:
+        lines = self.text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+    def diag(
+        self,
+        rule: str,
+        message: str,
+        path: tuple[PathPart, ...],
+        *,
+        severity: Severity = Severity.ERROR,
+        hint: str | None = None,
+        key: bool = False,
+    ) -> Diagnostic:
+        line, column, _ = self.locate(path, key=key)
+        return Diagnostic(rule, severity, message, self.file, line, column, path, hint)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic collector: it dominates building large trees of small objects."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Read at most `max_bytes` (+1 to detect overflow). Raises OSError as is."""
+    with path.open("rb") as fh:
+        return fh.read(max_bytes + 1)
+
+
+def load_yaml(
+    data: bytes, file: str, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> SourceDocument:
+    """Parse one YAML document safely. Problems become diagnostics; fatal ones raise PackError."""
+    if len(data) > max_bytes:
+        raise PackError([Diagnostic(
+            "file-too-large", Severity.ERROR,
+            f"file is larger than the {max_bytes:,}-byte limit", file, 0, 0,
+            hint="split the pack, or raise the limit with --max-bytes",
+        )])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        prefix = data[: exc.start]
+        line = prefix.count(b"\n") + 1
+        column = exc.start - (prefix.rfind(b"\n") + 1) + 1
+        raise PackError([Diagnostic(
+            "file-not-utf8", Severity.ERROR,
+            f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}",
+            file, line, column, hint="save the file as UTF-8",
+        )]) from None
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        raise PackError([Diagnostic("pack-empty", Severity.ERROR, "the file is empty", file, 1, 1)])
+    diagnostics: list[Diagnostic] = []
+    if "&" in text or "*" in text:
+        _check_anchors(text, file, diagnostics)
+        if diagnostics:
+            raise PackError(diagnostics)
+    try:
+        loader = _Resolver(text)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        raise PackError([_syntax_diagnostic(exc, file, text)]) from None
+    except yaml.reader.ReaderError as exc:
+        prefix = text[: exc.position]
+        line, column = prefix.count("\n") + 1, exc.position - (prefix.rfind("\n") + 1) + 1
+        raise PackError([Diagnostic(
+            "file-binary", Severity.ERROR, f"character {_char_name(exc.character)} is not allowed in YAML",
+            file, line, column, hint="the file holds bytes that are not text",
+        )]) from None
+    except yaml.YAMLError as exc:
+        raise PackError([Diagnostic("yaml-syntax", Severity.ERROR, str(exc), file, 1, 1)]) from None
+    except RecursionError:
+        raise PackError([Diagnostic(
+            "yaml-too-deep", Severity.ERROR, "the document is nested too deeply", file, 1, 1
+        )]) from None
+    if root is None:
+        raise PackError([Diagnostic("pack-empty", Severity.ERROR, "the file is empty", file, 1, 1)])
+    builder = _Builder(file, diagnostics)
+    value = builder.build(root, (), 0)
+    return SourceDocument(file, text, value, root, diagnostics)
+
+
+def _check_anchors(text: str, file: str, out: list[Diagnostic]) -> None:
+    """Find anchors and aliases by event scan (only run when `&` or `*` appears)."""
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            anchor = getattr(event, "anchor", None)
+            if anchor is None:
+                continue
+            mark = event.start_mark
+            if isinstance(event, yaml.AliasEvent):
+                rule, what = "yaml-alias", f"alias *{anchor}"
+            else:
+                rule, what = "yaml-anchor", f"anchor &{anchor}"
+            out.append(Diagnostic(
+                rule, Severity.ERROR, f"{what}: anchors and aliases are not allowed in packs",
+                file, mark.line + 1, mark.column + 1,
+                hint="write the value out in full; packs are read by people as well as tools",
+            ))
+            if len(out) >= 20:
+                return
+    except yaml.YAMLError:
+        return  # syntax errors are reported by the compose step
+
+
+def _syntax_diagnostic(exc: yaml.MarkedYAMLError, file: str, text: str) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    at_tab = bool(mark) and 0 <= mark.index < len(text) and text[mark.index] == "\t"
+    problem = exc.problem or "invalid YAML"
+    message = f"{exc.context}: {problem}" if exc.context else problem
+    rule, hint = "yaml-syntax", None
+    if at_tab or "'\\t'" in problem:
+        rule, hint = "yaml-tab", "indent with spaces; YAML does not allow tabs for indentation"
+    elif "expected a single document" in message:
+        rule, hint = "yaml-multiple-documents", "a pack file holds one document; remove the '---'"
+    elif "control characters" in problem or "unacceptable character" in problem:
+        rule, hint = "file-binary", "the file holds bytes that are not text"
+    return Diagnostic(rule, Severity.ERROR, message.strip(), file, line, column, hint=hint)
+
+
+class _Builder:
+    """Turns nodes into plain data, reporting what YAML 1.1 vs 1.2 would disagree on."""
+
+    def __init__(self, file: str, out: list[Diagnostic]) -> None:
+        self.file = file
+        self.out = out
+
+    def _error(self, rule: str, node: Node, path: tuple[PathPart, ...], msg: str, hint: str) -> None:
+        self.out.append(Diagnostic(
+            rule, Severity.ERROR, msg, self.file,
+            node.start_mark.line + 1, node.start_mark.column + 1, path, hint,
+        ))
+
+    def build(self, node: Node, path: tuple[PathPart, ...], depth: int) -> Any:
+        tag = node.tag
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, tag, path)
+        if depth >= MAX_DEPTH:
+            self._error("yaml-too-deep", node, path, f"nested deeper than {MAX_DEPTH} levels",
+                        "packs never need this much nesting")
+            return None
+        if tag not in _ALLOWED_TAGS:
+            self._tag_error(node, path)
+        if isinstance(node, SequenceNode):
+            return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self._error("yaml-complex-key", key_node, path, "a key must be plain text",
+                            "use a simple word as the key")
+                continue
+            key = key_node.value
+            if key in result:
+                first = next(k for k, _ in node.value if isinstance(k, ScalarNode) and k.value == key)
+                self._error(
+                    "yaml-duplicate-key", key_node, (*path, key),
+                    f"duplicate key '{key}' (first at line {first.start_mark.line + 1})",
+                    "remove one of them; YAML keeps only the last, silently",
+                )
+                continue
+            if key_node.tag not in (STR, NULL, INT, FLOAT, BOOL, AMBIGUOUS):
+                self._tag_error(key_node, path)
+            result[key] = self.build(value_node, (*path, key), depth + 1)
+        return result
+
+    def _tag_error(self, node: Node, path: tuple[PathPart, ...]) -> None:
+        self._error(
+            "yaml-tag", node, path, f"tag {node.tag!r} is not allowed",
+            "packs are plain data: remove the tag (values are never constructed from tags)",
+        )
+
+    def _scalar(self, node: ScalarNode, tag: str, path: tuple[PathPart, ...]) -> Any:
+        value: str = node.value
+        if tag == STR:
+            return value
+        if tag == INT:
+            try:
+                return int(value, 0) if value[:2] in ("0o", "0x") else int(value)
+            except ValueError:
+                pass
+        elif tag == FLOAT:
+            try:
+                return float(value.replace(".inf", "inf").replace(".Inf", "inf")
+                             .replace(".INF", "inf").replace(".nan", "nan")
+                             .replace(".NaN", "nan").replace(".NAN", "nan"))
+            except ValueError:
+                pass
+        elif tag == BOOL:
+            if value in _BOOLS:
+                return _BOOLS[value]
+        elif tag == NULL:
+            if value in _NULLS:
+                return None
+        elif tag == AMBIGUOUS:
+            self._error(
+                "yaml-ambiguous-scalar", node, path,
+                f"'{value}' means different things in YAML 1.1 and 1.2",
+                f"quote it (\"{value}\") if you mean text; write true/false for a yes/no value",
+            )
+            return value
+        else:
+            self._tag_error(node, path)
+            return value
+        self._error("yaml-bad-scalar", node, path, f"'{value}' is not a valid {tag.rsplit(':', 1)[-1]}",
+                    "remove the tag or fix the value")
+        return value
+
+
+def _char_name(character: object) -> str:
+    code = character if isinstance(character, int) else ord(str(character)[:1] or "\0")
+    return f"U+{code:04X}"
