@@ -57,27 +57,37 @@ def _to_model(doc: SourceDocument, out: list[Diagnostic]) -> Pack | None:
     data = doc.data
     if not isinstance(data, dict):
         what = "a list" if isinstance(data, list) else "a single value"
-        out.append(doc.diag(
-            "pack-not-mapping", f"a pack is a mapping of keys (schema_version, pack, ...), not {what}",
-            (), hint="start the file with 'schema_version: 1'",
-        ))
+        out.append(
+            doc.diag(
+                "pack-not-mapping",
+                f"a pack is a mapping of keys (schema_version, pack, ...), not {what}",
+                (),
+                hint="start the file with 'schema_version: 1'",
+            )
+        )
         return None
     version = data.get("schema_version")
     if version is None:
-        out.append(doc.diag("schema-version-missing", "missing 'schema_version'", (),
-                            hint=f"add 'schema_version: {SCHEMA_VERSION}' as the first line"))
+        out.append(
+            doc.diag(
+                "schema-version-missing",
+                "missing 'schema_version'",
+                (),
+                hint=f"add 'schema_version: {SCHEMA_VERSION}' as the first line",
+            )
+        )
         return None
     if version != SCHEMA_VERSION or isinstance(version, bool):
-        out.append(doc.diag(
-            "schema-version-unsupported",
-            f"schema_version {version!r} is not supported (this trainer reads {SCHEMA_VERSION})",
-            ("schema_version",), hint="upgrade trainer, or write the pack for schema_version 1",
-        ))
+        out.append(
+            doc.diag(
+                "schema-version-unsupported",
+                f"schema_version {version!r} is not supported (this trainer reads "
+                f"{SCHEMA_VERSION})",
+                ("schema_version",),
+                hint="upgrade trainer, or write the pack for schema_version 1",
+            )
+        )
         return None
-    if any(d.severity is Severity.ERROR for d in out):
-        # YAML-level errors (ambiguous scalars, tags, duplicates) are already reported;
-        # still run the model to collect shape errors in the same pass.
-        pass
     try:
         pack = Pack.model_validate(data)
     except ValidationError as exc:
@@ -147,8 +157,10 @@ def _describe(err: Any, path: tuple[PathPart, ...], loc: tuple[Any, ...]) -> tup
     if etype == "extra_forbidden":
         allowed = _allowed_fields(loc[:-1])
         close = difflib.get_close_matches(str(field_name), allowed, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'?" if close else (
-            f"allowed here: {', '.join(sorted(allowed))}" if allowed else None
+        hint = (
+            f"did you mean '{close[0]}'?"
+            if close
+            else (f"allowed here: {', '.join(sorted(allowed))}" if allowed else None)
         )
         return f"unknown field '{field_name}'", hint
     if etype == "union_tag_invalid":
@@ -163,9 +175,16 @@ def _describe(err: Any, path: tuple[PathPart, ...], loc: tuple[Any, ...]) -> tup
         return f"'{field_name}' is {got!r}; expected {expected}", None
     if etype.endswith("_type"):
         want = etype.removesuffix("_type").replace("_", " ")
-        want = {"string": "text", "list": "a list", "dict": "a mapping", "model": "a mapping",
-                "model attributes": "a mapping", "bool": "true or false",
-                "int": "a whole number", "float": "a number"}.get(want, want)
+        want = {
+            "string": "text",
+            "list": "a list",
+            "dict": "a mapping",
+            "model": "a mapping",
+            "model attributes": "a mapping",
+            "bool": "true or false",
+            "int": "a whole number",
+            "float": "a number",
+        }.get(want, want)
         got = _kind_of(inp)
         hint = None
         if want == "text" and not isinstance(inp, list | dict):

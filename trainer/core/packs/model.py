@@ -22,7 +22,12 @@ Verdict = Literal[
     "accepted", "wrong_answer", "runtime_error", "time_limit", "memory_limit", "output_limit"
 ]
 VERDICTS: tuple[str, ...] = (
-    "accepted", "wrong_answer", "runtime_error", "time_limit", "memory_limit", "output_limit"
+    "accepted",
+    "wrong_answer",
+    "runtime_error",
+    "time_limit",
+    "memory_limit",
+    "output_limit",
 )
 
 #: Default time limits (minutes) per kind, so authors need not repeat the obvious.
@@ -147,7 +152,9 @@ class Signature(_Model):
 
     language: Literal["python"] = "python"
     function: str
-    params: list[str] = Field(description="Parameter names, optionally annotated: 'nums: list[int]'.")
+    params: list[str] = Field(
+        description="Parameter names, optionally annotated: 'nums: list[int]'."
+    )
     returns: str | None = None
     starter: Text | None = Field(default=None, description="Starter code; generated if absent.")
 

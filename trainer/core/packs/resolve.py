@@ -35,8 +35,12 @@ def resolve_item(pack: Pack, item: RubricItem) -> ResolvedCriterion | None:
         if scale is None:
             return None
         return ResolvedCriterion(
-            id=crit.id, title=crit.title, weight=item.weight, levels=tuple(scale.levels),
-            descriptors=tuple(crit.descriptors), description=crit.description,
+            id=crit.id,
+            title=crit.title,
+            weight=item.weight,
+            levels=tuple(scale.levels),
+            descriptors=tuple(crit.descriptors),
+            description=crit.description,
             signals=tuple(item.signals if item.signals is not None else crit.signals),
             scale_id=scale.id,
         )
@@ -46,9 +50,14 @@ def resolve_item(pack: Pack, item: RubricItem) -> ResolvedCriterion | None:
     if scale is None:
         return None
     return ResolvedCriterion(
-        id=item.id, title=item.title or item.id.replace("-", " ").capitalize(),
-        weight=item.weight, levels=tuple(scale.levels), descriptors=tuple(item.descriptors),
-        description=item.description or "", signals=tuple(item.signals or ()), scale_id=scale.id,
+        id=item.id,
+        title=item.title or item.id.replace("-", " ").capitalize(),
+        weight=item.weight,
+        levels=tuple(scale.levels),
+        descriptors=tuple(item.descriptors),
+        description=item.description or "",
+        signals=tuple(item.signals or ()),
+        scale_id=scale.id,
     )
 
 

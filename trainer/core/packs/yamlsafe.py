@@ -33,7 +33,13 @@ HAVE_C_LOADER = _Loader is not yaml.SafeLoader
 
 _T = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL, MAP, SEQ = (
-    _T + "str", _T + "int", _T + "float", _T + "bool", _T + "null", _T + "map", _T + "seq"
+    _T + "str",
+    _T + "int",
+    _T + "float",
+    _T + "bool",
+    _T + "null",
+    _T + "map",
+    _T + "seq",
 )
 AMBIGUOUS = "!trainer/ambiguous"
 _ALLOWED_TAGS = {STR, INT, FLOAT, BOOL, NULL, MAP, SEQ}
@@ -164,27 +170,41 @@ def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         return fh.read(max_bytes + 1)
 
 
-def load_yaml(
-    data: bytes, file: str, *, max_bytes: int = DEFAULT_MAX_BYTES
-) -> SourceDocument:
+def load_yaml(data: bytes, file: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceDocument:
     """Parse one YAML document safely. Problems become diagnostics; fatal ones raise PackError."""
     if len(data) > max_bytes:
-        raise PackError([Diagnostic(
-            "file-too-large", Severity.ERROR,
-            f"file is larger than the {max_bytes:,}-byte limit", file, 0, 0,
-            hint="split the pack, or raise the limit with --max-bytes",
-        )])
+        raise PackError(
+            [
+                Diagnostic(
+                    "file-too-large",
+                    Severity.ERROR,
+                    f"file is larger than the {max_bytes:,}-byte limit",
+                    file,
+                    0,
+                    0,
+                    hint="split the pack, or raise the limit with --max-bytes",
+                )
+            ]
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         prefix = data[: exc.start]
         line = prefix.count(b"\n") + 1
         column = exc.start - (prefix.rfind(b"\n") + 1) + 1
-        raise PackError([Diagnostic(
-            "file-not-utf8", Severity.ERROR,
-            f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}",
-            file, line, column, hint="save the file as UTF-8",
-        )]) from None
+        raise PackError(
+            [
+                Diagnostic(
+                    "file-not-utf8",
+                    Severity.ERROR,
+                    f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}",
+                    file,
+                    line,
+                    column,
+                    hint="save the file as UTF-8",
+                )
+            ]
+        ) from None
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
@@ -205,16 +225,29 @@ def load_yaml(
     except yaml.reader.ReaderError as exc:
         prefix = text[: exc.position]
         line, column = prefix.count("\n") + 1, exc.position - (prefix.rfind("\n") + 1) + 1
-        raise PackError([Diagnostic(
-            "file-binary", Severity.ERROR, f"character {_char_name(exc.character)} is not allowed in YAML",
-            file, line, column, hint="the file holds bytes that are not text",
-        )]) from None
+        raise PackError(
+            [
+                Diagnostic(
+                    "file-binary",
+                    Severity.ERROR,
+                    f"character {_char_name(exc.character)} is not allowed in YAML",
+                    file,
+                    line,
+                    column,
+                    hint="the file holds bytes that are not text",
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise PackError([Diagnostic("yaml-syntax", Severity.ERROR, str(exc), file, 1, 1)]) from None
     except RecursionError:
-        raise PackError([Diagnostic(
-            "yaml-too-deep", Severity.ERROR, "the document is nested too deeply", file, 1, 1
-        )]) from None
+        raise PackError(
+            [
+                Diagnostic(
+                    "yaml-too-deep", Severity.ERROR, "the document is nested too deeply", file, 1, 1
+                )
+            ]
+        ) from None
     if root is None:
         raise PackError([Diagnostic("pack-empty", Severity.ERROR, "the file is empty", file, 1, 1)])
     builder = _Builder(file, diagnostics)
@@ -234,11 +267,17 @@ def _check_anchors(text: str, file: str, out: list[Diagnostic]) -> None:
                 rule, what = "yaml-alias", f"alias *{anchor}"
             else:
                 rule, what = "yaml-anchor", f"anchor &{anchor}"
-            out.append(Diagnostic(
-                rule, Severity.ERROR, f"{what}: anchors and aliases are not allowed in packs",
-                file, mark.line + 1, mark.column + 1,
-                hint="write the value out in full; packs are read by people as well as tools",
-            ))
+            out.append(
+                Diagnostic(
+                    rule,
+                    Severity.ERROR,
+                    f"{what}: anchors and aliases are not allowed in packs",
+                    file,
+                    mark.line + 1,
+                    mark.column + 1,
+                    hint="write the value out in full; packs are read by people as well as tools",
+                )
+            )
             if len(out) >= 20:
                 return
     except yaml.YAMLError:
@@ -268,19 +307,34 @@ class _Builder:
         self.file = file
         self.out = out
 
-    def _error(self, rule: str, node: Node, path: tuple[PathPart, ...], msg: str, hint: str) -> None:
-        self.out.append(Diagnostic(
-            rule, Severity.ERROR, msg, self.file,
-            node.start_mark.line + 1, node.start_mark.column + 1, path, hint,
-        ))
+    def _error(
+        self, rule: str, node: Node, path: tuple[PathPart, ...], msg: str, hint: str
+    ) -> None:
+        self.out.append(
+            Diagnostic(
+                rule,
+                Severity.ERROR,
+                msg,
+                self.file,
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+                path,
+                hint,
+            )
+        )
 
     def build(self, node: Node, path: tuple[PathPart, ...], depth: int) -> Any:
         tag = node.tag
         if isinstance(node, ScalarNode):
             return self._scalar(node, tag, path)
         if depth >= MAX_DEPTH:
-            self._error("yaml-too-deep", node, path, f"nested deeper than {MAX_DEPTH} levels",
-                        "packs never need this much nesting")
+            self._error(
+                "yaml-too-deep",
+                node,
+                path,
+                f"nested deeper than {MAX_DEPTH} levels",
+                "packs never need this much nesting",
+            )
             return None
         if tag not in _ALLOWED_TAGS:
             self._tag_error(node, path)
@@ -289,14 +343,23 @@ class _Builder:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                self._error("yaml-complex-key", key_node, path, "a key must be plain text",
-                            "use a simple word as the key")
+                self._error(
+                    "yaml-complex-key",
+                    key_node,
+                    path,
+                    "a key must be plain text",
+                    "use a simple word as the key",
+                )
                 continue
             key = key_node.value
             if key in result:
-                first = next(k for k, _ in node.value if isinstance(k, ScalarNode) and k.value == key)
+                first = next(
+                    k for k, _ in node.value if isinstance(k, ScalarNode) and k.value == key
+                )
                 self._error(
-                    "yaml-duplicate-key", key_node, (*path, key),
+                    "yaml-duplicate-key",
+                    key_node,
+                    (*path, key),
                     f"duplicate key '{key}' (first at line {first.start_mark.line + 1})",
                     "remove one of them; YAML keeps only the last, silently",
                 )
@@ -308,7 +371,10 @@ class _Builder:
 
     def _tag_error(self, node: Node, path: tuple[PathPart, ...]) -> None:
         self._error(
-            "yaml-tag", node, path, f"tag {node.tag!r} is not allowed",
+            "yaml-tag",
+            node,
+            path,
+            f"tag {node.tag!r} is not allowed",
             "packs are plain data: remove the tag (values are never constructed from tags)",
         )
 
@@ -323,9 +389,14 @@ class _Builder:
                 pass
         elif tag == FLOAT:
             try:
-                return float(value.replace(".inf", "inf").replace(".Inf", "inf")
-                             .replace(".INF", "inf").replace(".nan", "nan")
-                             .replace(".NaN", "nan").replace(".NAN", "nan"))
+                return float(
+                    value.replace(".inf", "inf")
+                    .replace(".Inf", "inf")
+                    .replace(".INF", "inf")
+                    .replace(".nan", "nan")
+                    .replace(".NaN", "nan")
+                    .replace(".NAN", "nan")
+                )
             except ValueError:
                 pass
         elif tag == BOOL:
@@ -336,16 +407,23 @@ class _Builder:
                 return None
         elif tag == AMBIGUOUS:
             self._error(
-                "yaml-ambiguous-scalar", node, path,
+                "yaml-ambiguous-scalar",
+                node,
+                path,
                 f"'{value}' means different things in YAML 1.1 and 1.2",
-                f"quote it (\"{value}\") if you mean text; write true/false for a yes/no value",
+                f'quote it ("{value}") if you mean text; write true/false for a yes/no value',
             )
             return value
         else:
             self._tag_error(node, path)
             return value
-        self._error("yaml-bad-scalar", node, path, f"'{value}' is not a valid {tag.rsplit(':', 1)[-1]}",
-                    "remove the tag or fix the value")
+        self._error(
+            "yaml-bad-scalar",
+            node,
+            path,
+            f"'{value}' is not a valid {tag.rsplit(':', 1)[-1]}",
+            "remove the tag or fix the value",
+        )
         return value
 
 

@@ -1,0 +1,256 @@
+"""`trainer pack ...`: validate, schema, new, list, rules. Never imports the TUI."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from trainer.cli.options import DataDirOption, PacksOption
+from trainer.cli.report import as_github, as_json, as_parsable, display_path, print_text
+from trainer.core.diagnostics import Severity
+from trainer.core.packs.discovery import builtin_packs_dir, discover, pack_files
+from trainer.core.packs.model import KINDS
+from trainer.core.packs.yamlsafe import DEFAULT_MAX_BYTES
+from trainer.core.text import make_visible
+
+app = typer.Typer(
+    help="Write and check question packs.", no_args_is_help=True, rich_markup_mode=None
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    parsable = "parsable"
+    json = "json"
+    github = "github"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
+class ListFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Pack files or folders. Default: the built-in packs.",
+                       show_default=False),
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 when findings reach this severity.")
+    ] = FailOn.error,
+    max_bytes: Annotated[
+        int, typer.Option("--max-bytes", min=1, help="Largest pack file accepted, in bytes.")
+    ] = DEFAULT_MAX_BYTES,
+    run: Annotated[
+        bool, typer.Option("--run", help="Run reference solutions against their tests.")
+    ] = False,
+) -> None:
+    """Check packs and report every problem with file, line, column and rule id.
+
+    Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or unreadable input.
+    """
+    files: list[Path] = []
+    missing: list[Path] = []
+    for path in paths or [builtin_packs_dir()]:
+        if path.is_dir():
+            found = pack_files(path)
+            if not found:
+                _err().print(Text(f"trainer: no .yaml pack files in {path}"))
+                raise typer.Exit(2)
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            missing.append(path)
+    if missing:
+        for path in missing:
+            _err().print(Text(f"trainer: no such file or folder: {path}"))
+        raise typer.Exit(2)
+
+    extra_check = None
+    if run:
+        from trainer.core.evaluation.pack_run import check_pack_solutions
+
+        extra_check = check_pack_solutions
+    from trainer.core.packs.validate import validate_files
+
+    report = validate_files(files, max_bytes=max_bytes, display=display_path,
+                            extra_check=extra_check)
+    if fmt is Format.json:
+        sys.stdout.write(as_json(report) + "\n")
+    elif fmt is Format.parsable:
+        for line in as_parsable(report):
+            sys.stdout.write(line + "\n")
+    elif fmt is Format.github:
+        for line in as_github(report):
+            sys.stdout.write(line + "\n")
+    else:
+        print_text(report, _out())
+    if report.unreadable:
+        raise typer.Exit(2)
+    if report.fails(Severity(fail_on.value)):
+        raise typer.Exit(1)
+
+
+def _schema_file(data_dir: Path | None) -> Path:
+    """Write the schema into the data dir (atomically, only when changed) and return its path."""
+    from trainer.core.packs.schema import pack_json_schema_text
+    from trainer.paths import data_dir as resolve_data_dir
+
+    target = resolve_data_dir(data_dir) / "schema" / "pack-v1.json"
+    text = pack_json_schema_text()
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        _atomic_write(target, text)
+    return target
+
+
+def _atomic_write(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@app.command()
+def schema(
+    path: Annotated[
+        bool, typer.Option("--path", help="Print the path of a schema file instead.")
+    ] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Print the pack JSON Schema (draft-07), made from the same model the loader uses."""
+    if path:
+        typer.echo(str(_schema_file(data_dir)))
+        return
+    from trainer.core.packs.schema import pack_json_schema_text
+
+    sys.stdout.write(pack_json_schema_text())
+
+
+@app.command()
+def new(
+    pack_id: Annotated[str, typer.Argument(metavar="ID", help="kebab-case id of the new pack.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="File to write. Default: ID.yaml here.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write a commented starter pack that validates clean."""
+    import re
+
+    from trainer.core.packs.starter import starter_pack
+
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", pack_id):
+        _err().print(Text(f"trainer: '{pack_id}' is not a kebab-case id (e.g. my-pack)"))
+        raise typer.Exit(2)
+    target = out or Path(f"{pack_id}.yaml")
+    if target.exists() and not force:
+        _err().print(Text(f"trainer: {target} exists; use --force to overwrite"))
+        raise typer.Exit(2)
+    schema_path = _schema_file(data_dir)
+    _atomic_write(target, starter_pack(pack_id, schema_path=schema_path.as_uri(),
+                                       filename=str(target)))
+    typer.echo(f"wrote {target}; check it with: trainer pack validate {target}")
+
+
+@app.command("list")
+def list_packs(
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+    packs: PacksOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Show discovered packs (built-in, your packs folder, --packs) with questions per kind."""
+    from trainer.core.packs.loader import load_pack_file
+    from trainer.paths import data_dir as resolve_data_dir
+    from trainer.paths import user_packs_dir
+
+    rows = []
+    for source in discover(user_packs_dir(resolve_data_dir(data_dir)), packs or []):
+        row: dict[str, object] = {"file": display_path(source.path), "origin": source.origin}
+        try:
+            loaded = load_pack_file(source.path)
+        except OSError as exc:
+            row.update(id=None, title=None, version=None, ok=False, error=str(exc.strerror))
+            rows.append(row)
+            continue
+        pack = loaded.pack
+        counts = {k: 0 for k in KINDS}
+        if pack is not None:
+            for q in pack.questions:
+                counts[q.kind] += 1
+        row.update(
+            id=pack.pack.id if pack else None,
+            title=pack.pack.title if pack else None,
+            version=pack.pack.version if pack else None,
+            ok=loaded.ok,
+            questions=sum(counts.values()),
+            kinds=counts,
+        )
+        rows.append(row)
+    if fmt is ListFormat.json:
+        sys.stdout.write(json.dumps({"format_version": 1, "packs": rows}, indent=2,
+                                    ensure_ascii=False) + "\n")
+        return
+    table = Table(title="Question packs", show_lines=False)
+    for col in ("id", "title", "origin", "questions", "coding", "design", "behav.", "concept",
+                "choice", "status"):
+        table.add_column(col, justify="right" if col not in ("id", "title", "origin", "status")
+                         else "left", overflow="fold")
+    for row in rows:
+        kinds = row.get("kinds") or {}
+        assert isinstance(kinds, dict)
+        table.add_row(
+            Text(make_visible(str(row.get("id") or "-"), keep_newlines=False)),
+            Text(make_visible(str(row.get("title") or row["file"]), keep_newlines=False)),
+            str(row["origin"]),
+            str(row.get("questions", 0)),
+            *(str(kinds.get(k, 0)) for k in KINDS),
+            Text("ok", style="green") if row.get("ok") else Text("invalid", style="red"),
+        )
+    _out().print(table)
+    if any(not r.get("ok") for r in rows):
+        _out().print(Text("Run 'trainer pack validate <file>' to see what is wrong.", style="dim"))
+
+
+@app.command()
+def rules() -> None:
+    """List the validator's rule ids with their severity."""
+    from trainer.core.packs.rules import RULES
+
+    for rule, (severity, text) in sorted(RULES.items()):
+        typer.echo(f"{rule:28} {severity.value:8} {text}")
