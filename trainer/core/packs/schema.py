@@ -17,7 +17,7 @@ def _to_draft07(node: Any) -> Any:
         for key, value in node.items():
             if key == "$defs":
                 key = "definitions"
-            if key == "$ref" and isinstance(value, str):
+            if isinstance(value, str) and value.startswith("#/$defs/"):
                 value = value.replace("#/$defs/", "#/definitions/")
             out[key] = _to_draft07(value)
         return out
