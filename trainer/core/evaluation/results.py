@@ -70,6 +70,9 @@ class RunResult:
     stdout: str = ""  # what the answer printed, capped
     network_isolated: bool = False  # True only when the network was really cut
     notes: tuple[str, ...] = field(default_factory=tuple)  # honest remarks (e.g. no netns)
+    # Ids of tests never started because an earlier one ended the process (time, memory or
+    # output limit, a crash). `tests` holds only tests that started, in order.
+    not_run: tuple[str, ...] = ()
 
     @property
     def passed(self) -> int:

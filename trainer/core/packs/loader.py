@@ -93,6 +93,7 @@ def _to_model(doc: SourceDocument, out: list[Diagnostic]) -> Pack | None:
     except ValidationError as exc:
         out.extend(_model_diagnostics(doc, exc))
         return None
+    doc.data = None  # the model holds it now; halves peak memory on large packs
     return pack
 
 

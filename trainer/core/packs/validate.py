@@ -55,6 +55,14 @@ def validate_files(
     display: Callable[[Path], str] = str,
     extra_check: ExtraCheck | None = None,
 ) -> ValidationReport:
+    with gc_paused():
+        return _validate(paths, max_bytes, display, extra_check)
+
+
+def _validate(
+    paths: Sequence[Path], max_bytes: int, display: Callable[[Path], str],
+    extra_check: ExtraCheck | None,
+) -> ValidationReport:
     report = ValidationReport()
     loaded: list[PackIds] = []
     by_file: dict[str, FileReport] = {}
@@ -79,13 +87,13 @@ def validate_files(
             continue
         freport.pack_id = result.pack.pack.id
         freport.questions = len(result.pack.questions)
-        with gc_paused():
-            freport.diagnostics.extend(check_pack(result.pack, result.source))
+        freport.diagnostics.extend(check_pack(result.pack, result.source))
         if extra_check is not None and not any(
             d.severity is Severity.ERROR for d in freport.diagnostics
         ):
             freport.diagnostics.extend(extra_check(result.pack, result.source, name))
         loaded.append(PackIds.of(result.pack, result.source))
+        del result  # free this file's node tree and model before reading the next
     for diag in check_across(loaded):
         by_file[diag.file].diagnostics.append(diag)
     for freport in report.files:

@@ -67,34 +67,40 @@ _NUMBER_START = frozenset("0123456789-+.")
 class _Resolver(_Loader):  # type: ignore[misc, valid-type]
     """libyaml composer with YAML-1.2 core-schema resolution of plain scalars."""
 
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """Path-based resolvers are never used; skipping them saves a call per node."""
+
+    def ascend_resolver(self) -> None:
+        pass
+
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        if kind is ScalarNode:
-            if not implicit[0]:  # quoted: always text
-                return STR
-            return _resolve_plain(value)
-        if kind is SequenceNode:
-            return SEQ
-        return MAP
+        if kind is not ScalarNode:
+            return SEQ if kind is SequenceNode else MAP
+        if not implicit[0]:  # quoted: always text
+            return STR
+        if value in _SPECIAL:
+            return _SPECIAL[value]
+        if value[0] in _NUMBER_START:
+            return _resolve_number(value)
+        return STR
 
 
-def _resolve_plain(value: str) -> str:
-    if value in _NULLS:
-        return NULL
-    if value in _BOOLS:
-        return BOOL
-    if value in _BOOL_11:
+_SPECIAL: dict[str, str] = {
+    **dict.fromkeys(_NULLS, NULL), **dict.fromkeys(_BOOLS, BOOL),
+    **dict.fromkeys(_BOOL_11, AMBIGUOUS),
+}
+
+
+def _resolve_number(value: str) -> str:
+    if _INT_12.match(value):
+        digits = value.lstrip("+-")
+        return AMBIGUOUS if len(digits) > 1 and digits[0] == "0" else INT  # 0777: 1.1 octal
+    if _INT_12_BASE.match(value):
+        return INT
+    if _FLOAT_12.match(value):
+        return FLOAT
+    if _AMBIGUOUS_11.match(value):
         return AMBIGUOUS
-    if value and value[0] in _NUMBER_START:
-        if _INT_12.match(value):
-            if len(value.lstrip("+-")) > 1 and value.lstrip("+-")[0] == "0":
-                return AMBIGUOUS  # 0777: octal in YAML 1.1, decimal in 1.2
-            return INT
-        if _INT_12_BASE.match(value):
-            return INT
-        if _FLOAT_12.match(value):
-            return FLOAT
-        if _AMBIGUOUS_11.match(value):
-            return AMBIGUOUS
     return STR
 
 
@@ -154,13 +160,20 @@ class SourceDocument:
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector: it dominates building large trees of small objects."""
+    """Pause the cyclic collector: it dominates building large trees of small objects.
+
+    On the way out, what was built is frozen (moved out of the collector's view)
+    rather than left in the young generation, where the first collection after
+    re-enabling would walk every object just made. Packs hold no reference
+    cycles, so reference counting still frees them.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
             gc.enable()
 
 

@@ -63,7 +63,10 @@ def connect(
     """
     target = str(path)
     if target != ":memory:":
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"{target}: cannot create its directory ({exc})") from exc
     try:
         conn = sqlite3.connect(
             target,

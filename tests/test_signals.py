@@ -1,0 +1,177 @@
+"""Signal coverage: whole words, plurals, synonyms, phrase variants and unicode."""
+
+from __future__ import annotations
+
+import unicodedata
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from trainer.core.evaluation.signals import (
+    find_signal,
+    mentions,
+    phrase_pattern,
+    signal_coverage,
+)
+from trainer.core.packs.loader import load_pack_file
+from trainer.core.packs.model import Pack, Signal
+from trainer.core.packs.resolve import ResolvedCriterion, resolve_rubric
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "question_packs" / "example.yaml"
+FOUR = ("Strong no hire", "Leaning no hire", "Leaning hire", "Strong hire")
+
+
+def crit(cid: str, *signals: str | Signal) -> ResolvedCriterion:
+    return ResolvedCriterion(
+        id=cid,
+        title=cid.title(),
+        weight=1.0,
+        levels=FOUR,
+        descriptors=("a", "b", "c", "d"),
+        signals=tuple(s if isinstance(s, Signal) else Signal(term=s) for s in signals),
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "phrase"),
+    [
+        ("We cache rows.", "cache"),
+        ("CACHE", "cache"),
+        ("Two caches in front", "cache"),
+        ("the rows are cached", "cache"),
+        ("caching helps", "cache"),
+        ("several boxes", "box"),
+        ("two strategies", "strategy"),
+        ("the request was retried", "retry"),
+        ("we stopped early", "stop"),
+        ("cache, then", "cache"),
+        ("(caches)", "cache"),
+        ("the cache's keys", "cache"),
+        ("«cache»", "cache"),
+        ("“cache”…", "cache"),
+        ("cache_ttl = 30", "cache"),
+        ("cache.get(key)", "cache"),
+        ("write through", "write-through"),
+        ("write-through", "write through"),
+        ("Write–Through", "write through"),  # en dash
+        ("write\u2011through", "write through"),  # non-breaking hyphen
+        ("write\n   through", "write-through"),  # across a line break
+        ("writethrough", "write-through"),
+        ("write_through", "write through"),
+        ("edge cases", "edge case"),
+        ("edge-cases matter", "edge case"),
+        ("tradeoffs", "trade-off"),
+        ("Trade offs", "trade-off"),
+        ("a time-to-live of 5 min", "time to live"),
+        ("TTLs", "TTL"),
+        ("p99 latency", "p99"),
+        ("It runs in O(n) time", "O(n)"),
+        ("C++ and Go", "C++"),
+        ("Die Straße", "straße"),
+        ("ΚΡΥΦΉ ΜΝΉΜΗ", "κρυφή μνήμη"),
+        ("кэш, база", "кэш"),
+        ("café", "cafe\u0301"),  # decomposed phrase, composed answer
+        ("cafe\u0301 nearby", "café"),  # composed phrase, decomposed answer
+    ],
+)
+def test_mentions(answer: str, phrase: str) -> None:
+    assert mentions(answer, phrase)
+
+
+@pytest.mark.parametrize(
+    ("answer", "phrase"),
+    [
+        ("a cachet of quality", "cache"),
+        ("precache the rows", "cache"),
+        ("cache2 tier", "cache"),
+        ("the cachés", "cache"),
+        ("cache\u0301", "cache"),  # a combining accent makes it another word
+        ("Écache", "cache"),
+        ("recaching", "cache"),
+        ("cash", "cache"),
+        ("assumptive", "assumption"),
+        ("situational", "situation"),
+        ("resultant", "result"),
+        ("write the data, then through", "write through"),
+        ("writer through", "write through"),
+        ("p999", "p99"),
+        ("edge", "edge case"),
+        ("", "cache"),
+        ("кэшировать", "кэш"),
+    ],
+)
+def test_does_not_mention(answer: str, phrase: str) -> None:
+    assert not mentions(answer, phrase)
+
+
+@pytest.mark.parametrize("phrase", ["", "   ", " - ", "\u2013"])
+def test_phrase_without_words_never_matches(phrase: str) -> None:
+    assert phrase_pattern(phrase) is None
+    assert not mentions("anything - at all", phrase)
+
+
+def test_synonyms_count_and_earliest_mention_is_reported() -> None:
+    signal = Signal(term="TTL", synonyms=["time to live", "expiry"])
+    answer = "Set an expiry. Later, the Time-To-Live is tuned."
+    hit = find_signal(answer, signal)
+    assert hit.mentioned
+    assert (hit.term, hit.found, hit.start) == ("TTL", "expiry", answer.index("expiry"))
+    miss = find_signal("nothing relevant", signal)
+    assert not miss.mentioned
+    assert (miss.found, miss.start) == (None, None)
+
+
+def test_found_text_keeps_the_answer_spelling_and_offset() -> None:
+    answer = "Prefer WRITE-THROUGH caches"
+    hit = find_signal(answer, Signal(term="write through"))
+    assert hit.found == "WRITE-THROUGH"
+    assert hit.start == 7
+
+
+def test_offsets_refer_to_the_nfc_answer() -> None:
+    answer = "cafe\u0301 cache"  # decomposed: the NFC form is one character shorter
+    hit = find_signal(answer, Signal(term="cache"))
+    nfc = unicodedata.normalize("NFC", answer)
+    assert hit.start is not None and hit.found is not None
+    assert nfc[hit.start : hit.start + len(hit.found)] == "cache"
+
+
+def test_coverage_lists_mentioned_and_missed_in_author_order() -> None:
+    criteria = [
+        crit("design", "cache", Signal(term="TTL", synonyms=["expiry"]), "write-through", "shard"),
+        crit("plain"),  # no signals: left out
+        crit("talk", "trade-off"),
+    ]
+    answer = "Shards and an expiry on each cache entry; no trade offs discussed."
+    coverage = signal_coverage(answer, criteria)
+    assert [c.criterion_id for c in coverage] == ["design", "talk"]
+    design, talk = coverage
+    assert design.mentioned == ("cache", "TTL", "shard")
+    assert design.missed == ("write-through",)
+    assert design.ratio == Fraction(3, 4)
+    assert talk.mentioned == ("trade-off",)
+    assert talk.ratio == Fraction(1)
+
+
+def test_coverage_of_empty_answer_misses_everything() -> None:
+    coverage = signal_coverage("", [crit("a", "cache", "queue")])
+    assert coverage[0].mentioned == ()
+    assert coverage[0].missed == ("cache", "queue")
+    assert coverage[0].ratio == 0
+
+
+def test_coverage_with_the_example_pack() -> None:
+    loaded = load_pack_file(EXAMPLE)
+    assert loaded.ok and loaded.pack is not None
+    pack: Pack = loaded.pack
+    question = pack.question("cache-invalidation")
+    assert question is not None
+    answer = (
+        "Give every key a time to live. On writes, evict the entry (or use write-through), "
+        "accepting the trade-offs."
+    )
+    coverage = {c.criterion_id: c for c in signal_coverage(answer, resolve_rubric(pack, question))}
+    assert coverage["coverage"].mentioned == ("TTL", "invalidate", "write-through")
+    assert coverage["communication"].mentioned == ("trade-off",)
+    assert coverage["communication"].missed == ("assumption", "edge case")

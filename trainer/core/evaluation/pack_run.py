@@ -1,0 +1,138 @@
+"""`trainer pack validate --run`: each reference solution must get the verdict it declares.
+
+A pack's approaches say what their code should get (`expect`, default accepted; a
+brute force may declare `time_limit`). Running them catches wrong reference code,
+wrong expected values and tests that do not separate a fast solution from a slow one.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from trainer.core.diagnostics import Diagnostic, PathPart, Severity
+from trainer.core.evaluation.results import RunLimits, RunResult, TestResult, TestSpec
+from trainer.core.evaluation.runner import limits_from_question, run_tests, spec_from_case
+from trainer.core.packs.generators import GeneratorError, expand
+from trainer.core.packs.model import Approach, CodingQuestion, Pack
+from trainer.core.packs.yamlsafe import SourceDocument
+
+RULE_MISMATCH = "solution-verdict-mismatch"
+RULE_GENERATOR = "test-generator-invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    question: CodingQuestion
+    qi: int
+    approach: Approach
+    ai: int
+    tests: tuple[TestSpec, ...]
+    limits: RunLimits
+
+
+def check_pack_solutions(
+    pack: Pack, source: SourceDocument | None, file: str, *, jobs: int | None = None
+) -> list[Diagnostic]:
+    """Run every coding approach's `solution` against all of its question's tests.
+
+    Findings come back in pack order whatever order the runs finish in. `jobs` is
+    how many solutions run at once (default: up to 2, one per core).
+    """
+    found: list[Diagnostic] = []
+    work: list[_Job] = []
+    for qi, question in enumerate(pack.questions):
+        if not isinstance(question, CodingQuestion):
+            continue  # other kinds' "solutions" are model answers in prose
+        tests = _expand_tests(question, qi, source, file, found)
+        if tests is None:
+            continue
+        limits = limits_from_question(question)
+        for ai, approach in enumerate(question.approaches):
+            if approach.solution is not None:
+                work.append(_Job(question, qi, approach, ai, tuple(tests), limits))
+    workers = max(1, jobs if jobs is not None else min(2, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pack-run") as pool:
+        results = list(pool.map(_run, work))
+    for job, result in zip(work, results, strict=True):
+        expected = job.approach.expect or "accepted"
+        if result.verdict != expected:
+            path: tuple[PathPart, ...] = ("questions", job.qi, "approaches", job.ai)
+            message = (
+                f"approach '{job.approach.id}' of '{job.question.id}' should get {expected} "
+                f"but got {result.verdict}: {_what_happened(result, expected)}"
+            )
+            hint = (
+                "fix the solution or the tests; if this verdict is intended, "
+                f"declare it with `expect: {result.verdict}`"
+            )
+            found.append(_diag(source, file, RULE_MISMATCH, message, path, hint))
+    return found
+
+
+def _run(job: _Job) -> RunResult:
+    assert job.approach.solution is not None
+    return run_tests(job.approach.solution, job.question.signature.function, job.tests, job.limits)
+
+
+def _expand_tests(
+    question: CodingQuestion,
+    qi: int,
+    source: SourceDocument | None,
+    file: str,
+    found: list[Diagnostic],
+) -> list[TestSpec] | None:
+    """All tests with generators expanded, or None (and findings) if any cannot be."""
+    specs: list[TestSpec] = []
+    ok = True
+    for ti, case in enumerate(question.tests):
+        try:
+            specs.append(spec_from_case(case))
+        except GeneratorError:
+            ok = False
+            for part in ("args", "expected"):
+                try:
+                    expand(getattr(case, part))
+                except GeneratorError as exc:
+                    path: tuple[PathPart, ...] = ("questions", qi, "tests", ti, part)
+                    message = f"test '{case.id}' of '{question.id}': {exc}"
+                    hint = "see the generator list in the pack format documentation"
+                    found.append(_diag(source, file, RULE_GENERATOR, message, path, hint))
+    return specs if ok else None
+
+
+def _what_happened(result: RunResult, expected: str) -> str:
+    """One sentence naming the first failing test and what it did."""
+    failure = result.first_failure
+    if failure is None:
+        total = len(result.tests)
+        if expected == "time_limit":
+            return f"all {total} tests finished within the time limit"
+        return f"all {total} tests passed"
+    return _describe_failure(failure)
+
+
+def _describe_failure(test: TestResult) -> str:
+    name = f"test '{test.id}'"
+    if test.verdict == "compile_error":
+        return f"the solution does not load: {test.error}"
+    if test.verdict == "wrong_answer":
+        text = f"{name} returned {test.actual_repr}, expected {test.expected_repr}"
+        return f"{text} ({test.error})" if test.error else text
+    if test.verdict == "runtime_error":
+        return f"{name} failed: {test.error}"
+    return f"{name} {test.error}"  # limits: "took longer than 1 s", "used more than..."
+
+
+def _diag(
+    source: SourceDocument | None,
+    file: str,
+    rule: str,
+    message: str,
+    path: tuple[PathPart, ...],
+    hint: str,
+) -> Diagnostic:
+    if source is not None:
+        return source.diag(rule, message, path, hint=hint)
+    return Diagnostic(rule, Severity.ERROR, message, file, 0, 0, path, hint)
