@@ -191,6 +191,24 @@ def test_compare_modes_through_the_sandbox() -> None:
     assert not_json.actual_repr == "{1, 2}"
 
 
+def test_values_that_cannot_be_sent_back_are_wrong_answers() -> None:
+    code = (
+        "def pick(i):\n"
+        "    loop = []\n"
+        "    loop.append(loop)\n"
+        "    return [[1, {2}], loop, {(1, 2): 3}, object()][i]\n"
+    )
+    tests = [TestSpec(f"t{i}", [i], [1]) for i in range(4)]
+    result = run_tests(code, "pick", tests, LIMITS)
+    assert [t.verdict for t in result.tests] == ["wrong_answer"] * 4
+    errors = [t.error for t in result.tests]
+    assert errors[0].startswith("returned a list containing a set, which is not JSON-like")
+    assert "Circular reference" in errors[1]
+    assert "keys must be" in errors[2]
+    assert errors[3].startswith("returned a object")
+    assert result.tests[0].actual_repr == "[1, {2}]"
+
+
 def test_stdout_is_captured_in_order() -> None:
     code = "def add(a, b):\n    print('adding', a, b)\n    return a + b\n"
     result = run_tests(code, "add", ADD_TESTS, LIMITS)
@@ -198,10 +216,21 @@ def test_stdout_is_captured_in_order() -> None:
     assert result.stdout == "adding 1 2\nadding 2 2\nadding 5 -5\n"
 
 
-def test_stderr_is_captured_too() -> None:
-    code = "import sys\ndef add(a, b):\n    print('debug', file=sys.stderr)\n    return a + b\n"
+def test_stderr_and_binary_stdout_are_captured_too() -> None:
+    code = (
+        "import sys\ndef add(a, b):\n    print('debug', file=sys.stderr)\n"
+        "    sys.stdout.buffer.write(b'bytes\\n')\n    return a + b\n"
+    )
     result = run_tests(code, "add", ADD_TESTS[:1], LIMITS)
-    assert result.verdict == "accepted" and result.stdout == "debug\n"
+    assert result.verdict == "accepted" and result.stdout == "debug\nbytes\n"
+
+
+def test_binary_stdout_is_capped() -> None:
+    code = (
+        "import sys\ndef add(a, b):\n    while True:\n        sys.stdout.buffer.write(b'x' * 999)\n"
+    )
+    result = run_tests(code, "add", ADD_TESTS, RunLimits(time_s=2.0, output_kb=4))
+    assert result.verdict == "output_limit" and len(result.stdout) == 4096
 
 
 def test_protocol_survives_json_like_output() -> None:

@@ -1,6 +1,6 @@
 """The program the sandboxed child Python runs: limits first, then the answer, one line per test.
 
-Started by `runner.py` as `python -I -S -B -c <boot> <result-fd>`. It reads its job
+Started by `runner.py` as `python -I -S -B -c <boot> <result-fd> <run-token>`. It reads its job
 (a marshal blob: code, function name, each test's args, limits) from stdin, sets
 the resource limits on itself with `resource.setrlimit` (not with `preexec_fn`,
 which is unsafe in a threaded parent), optionally installs a seccomp filter that
@@ -93,7 +93,11 @@ class _CappedOut:
     def write(self, text: str) -> int:
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        data = text.encode("utf-8", "backslashreplace")
+        self.write_bytes(text.encode("utf-8", "backslashreplace"))
+        return len(text)
+
+    def write_bytes(self, data: "Any") -> int:
+        data = bytes(data)
         room = self._cap - self._count
         self._count += len(data)
         if len(data) > room:
@@ -103,7 +107,11 @@ class _CappedOut:
         self._buf += data
         if len(self._buf) >= 8192:
             self.flush()
-        return len(text)
+        return len(data)
+
+    @property
+    def buffer(self) -> "_CappedBytes":
+        return _CappedBytes(self)
 
     def writelines(self, lines: "Any") -> None:
         for line in lines:
@@ -132,6 +140,24 @@ class _CappedOut:
 
     def fileno(self) -> int:
         return self._fd
+
+
+class _CappedBytes:
+    """`sys.stdout.buffer` for answers that write bytes: the same cap and buffer."""
+
+    closed = False
+
+    def __init__(self, text: _CappedOut) -> None:
+        self._text = text
+
+    def write(self, data: bytes) -> int:
+        return self._text.write_bytes(data)
+
+    def flush(self) -> None:
+        self._text.flush()
+
+    def writable(self) -> bool:
+        return True
 
 
 def _answer_line(exc: BaseException, code_lines: list[str]) -> str:
@@ -496,6 +522,7 @@ def main() -> None:
         except BaseException as exc:  # noqa: BLE001 - sets, custom objects, cycles
             out.flush()
             kind = type(value).__name__
+            # not-json:<the offending type>, which may sit deep inside the value
             reason = f"not-json:{exc}" if isinstance(exc, _NotJson) else _describe(exc, [])
             channel.send(
                 f'{{"e":"bad","i":{i},"t":{took!r},"type":{_js(kind)},'

@@ -8,7 +8,6 @@ wrong expected values and tests that do not separate a fast solution from a slow
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from trainer.core.diagnostics import Diagnostic, PathPart, Severity
@@ -52,6 +51,8 @@ def check_pack_solutions(
         for ai, approach in enumerate(question.approaches):
             if approach.solution is not None:
                 work.append(_Job(question, qi, approach, ai, tuple(tests), limits))
+    from concurrent.futures import ThreadPoolExecutor  # only when there is something to run
+
     workers = max(1, jobs if jobs is not None else min(2, os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pack-run") as pool:
         results = list(pool.map(_run, work))

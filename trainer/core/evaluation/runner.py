@@ -25,7 +25,6 @@ POSIX only (Linux is the supported platform; elsewhere limits are best effort).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import importlib.util
 import json
@@ -34,7 +33,6 @@ import math
 import os
 import py_compile
 import reprlib
-import secrets
 import selectors
 import shutil
 import signal
@@ -369,6 +367,8 @@ async def run_tests_async(
     python: str | None = None,
 ) -> RunResult:
     """`run_tests` on a worker thread; cancelling the task kills the child at once."""
+    import asyncio  # here, so that synchronous users (the CLI) do not pay for it
+
     run = _Run(code, function, tests, limits, python)
     future = asyncio.get_running_loop().run_in_executor(None, run.execute)
     try:
@@ -384,7 +384,6 @@ class _Fatal:
 
     verdict: RunVerdict
     error: str
-    index: int
 
 
 @dataclass
@@ -424,6 +423,7 @@ class _Run:
         self._line_caps: dict[int, int] = {}
         self._nproc: int | None = None
         self._box_pidns = False
+        self._token = ""
 
     # -- control
 
@@ -441,7 +441,7 @@ class _Run:
         self._box_pidns = box.pid_namespace
         python = self._python()
         job = self._job(box)
-        token = _new_token()
+        token = self._token = _new_token()
         state = _State()
         output = bytearray()
         run_dir = tempfile.mkdtemp(prefix="trainer-run-")
@@ -480,7 +480,7 @@ class _Run:
             state.deadline = state.started + STARTUP_TIMEOUT_S
             self._supervise(proc, read_fd, job, state, output)
         except _Cancelled:
-            state.fatal = _Fatal("runtime_error", "the run was cancelled", max(state.current, 0))
+            state.fatal = _Fatal("runtime_error", "the run was cancelled")
         finally:
             os.close(read_fd)
             if proc is not None:
@@ -593,7 +593,7 @@ class _Run:
                         skipping = self._feed(data, pending, skipping, state)
                     else:
                         exited = True
-                if pidfd is None and _has_exited(proc.pid):
+                if pidfd is None and _has_exited(proc):
                     exited = True
                 if exited and state.fatal is None and not state.done:
                     # Let whatever it wrote before dying arrive, then explain the death.
@@ -631,7 +631,6 @@ class _Run:
                 state.fatal = _Fatal(
                     "output_limit",
                     f"printed more than the output limit ({self.limits.output_kb} KB)",
-                    max(state.current, 0),
                 )
                 return
 
@@ -690,7 +689,7 @@ class _Run:
     def _too_large(self, state: _State) -> None:
         i = state.current
         if not 0 <= i < len(self.tests):
-            state.fatal = _Fatal("runtime_error", "the result channel was flooded", 0)
+            state.fatal = _Fatal("runtime_error", "the result channel was flooded")
             return
         cap_kb = self._line_cap(i) // 1024
         self._record(
@@ -705,25 +704,24 @@ class _Run:
         state.deadline = state.started + self.limits.time_s
 
     def _event(self, line: bytes, state: _State) -> None:
+        """Handle one result line; anything malformed means the answer wrote to our pipe."""
         try:
             event = json.loads(line)
-            kind = event["e"]
-        except (ValueError, KeyError, TypeError):
+            self._handle(event, str(event["e"]), state)
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             state.fatal = _Fatal(
-                "runtime_error",
-                "the answer wrote to the sandbox's result channel",
-                max(state.current, 0),
+                "runtime_error", "the answer wrote to the sandbox's result channel"
             )
-            return
+
+    def _handle(self, event: dict[str, Any], kind: str, state: _State) -> None:
         now = time.monotonic()
-        here = max(state.current, 0)
         if kind == "hello":
             state.hello = True
             state.seccomp = bool(event.get("seccomp"))
             pid = event.get("pid")
             if self._box_pidns and isinstance(pid, int) and pid > 1:
-                state.inner_pidfd = _pidfd(pid)
-            failed = [str(f) for f in event.get("failed", [])]
+                state.inner_pidfd = _pidfd_if_ours(pid, self._token)
+            failed = [str(f) for f in list(event.get("failed", []))]
             if failed:
                 state.notes.append("limits the OS refused: " + ", ".join(failed))
             state.started, state.deadline = now, now + self.limits.time_s
@@ -733,9 +731,7 @@ class _Run:
         elif kind in ("ok", "error", "bad"):
             i = event.get("i")
             if i != state.current or not 0 <= state.current < len(self.tests):
-                state.fatal = _Fatal(
-                    "runtime_error", "the sandbox's results were out of order", here
-                )
+                state.fatal = _Fatal("runtime_error", "the sandbox's results were out of order")
                 return
             self._test_event(kind, event, state)
             state.current += 1
@@ -743,33 +739,27 @@ class _Run:
         elif kind == "done":
             if state.current != len(self.tests):  # forged by the answer, or a harness bug
                 state.fatal = _Fatal(
-                    "runtime_error",
-                    "the answer interfered with the sandbox's result channel",
-                    here,
+                    "runtime_error", "the answer interfered with the sandbox's result channel"
                 )
                 return
             state.done = True
         elif kind == "compile":
-            state.fatal = _Fatal("compile_error", _cap(str(event.get("error", ""))), here)
+            state.fatal = _Fatal("compile_error", _cap(str(event.get("error", ""))))
         elif kind == "load":
             error = _cap(str(event.get("error", "")))
-            state.fatal = _Fatal("runtime_error", f"while loading the code: {error}", here)
+            state.fatal = _Fatal("runtime_error", f"while loading the code: {error}")
         elif kind == "memory":
             state.fatal = _Fatal(
-                "memory_limit",
-                f"used more than the memory limit ({self.limits.memory_mb} MB)",
-                here,
+                "memory_limit", f"used more than the memory limit ({self.limits.memory_mb} MB)"
             )
         elif kind == "output":
             state.fatal = _Fatal(
-                "output_limit",
-                f"printed more than the output limit ({self.limits.output_kb} KB)",
-                here,
+                "output_limit", f"printed more than the output limit ({self.limits.output_kb} KB)"
             )
         elif kind == "cpu":
-            state.fatal = _Fatal("time_limit", "used up its CPU time allowance", here)
+            state.fatal = _Fatal("time_limit", "used up its CPU time allowance")
         else:
-            state.fatal = _Fatal("runtime_error", "unknown sandbox message", here)
+            state.fatal = _Fatal("runtime_error", "unknown sandbox message")
 
     def _test_event(self, kind: str, event: dict[str, Any], state: _State) -> None:
         i = state.current
@@ -780,8 +770,10 @@ class _Run:
         elif kind == "bad":
             why = str(event.get("why", ""))
             if why.startswith("not-json:"):
+                top, inner = str(event.get("type")), why.removeprefix("not-json:")
+                what = f"a {top}" if top == inner else f"a {top} containing a {inner}"
                 error = (
-                    f"returned a {event.get('type')}, which is not JSON-like data "
+                    f"returned {what}, which is not JSON-like data "
                     "(return list, dict, str, int, float, bool or None)"
                 )
             else:
@@ -826,37 +818,31 @@ class _Run:
         )
 
     def _time_out(self, state: _State) -> None:
-        here = max(state.current, 0)
         if not state.hello:
             state.fatal = _Fatal(
                 "runtime_error",
                 f"the sandboxed Python did not start within {STARTUP_TIMEOUT_S:g} s",
-                here,
             )
         elif state.current < 0:
             state.fatal = _Fatal(
-                "time_limit",
-                f"loading the code took longer than {self.limits.time_s:g} s",
-                here,
+                "time_limit", f"loading the code took longer than {self.limits.time_s:g} s"
             )
         else:
-            state.fatal = _Fatal("time_limit", f"took longer than {self.limits.time_s:g} s", here)
+            state.fatal = _Fatal("time_limit", f"took longer than {self.limits.time_s:g} s")
 
     def _died(self, status: int | None, state: _State, output: bytearray) -> None:
         """The child ended without saying why: name what we can see (status None: alive)."""
-        here = max(state.current, 0)
         tail = bytes(output[-400:]).decode("utf-8", "replace")
-        if "MemoryError" in tail or "Cannot allocate memory" in tail:
+        crashed = status is None or status < 0 or status == 1
+        if crashed and ("MemoryError" in tail or "Cannot allocate memory" in tail):
             state.fatal = _Fatal(
-                "memory_limit",
-                f"used more than the memory limit ({self.limits.memory_mb} MB)",
-                here,
+                "memory_limit", f"used more than the memory limit ({self.limits.memory_mb} MB)"
             )
             return
         if status is not None and status < 0:
             sig = -status
             if sig == signal.SIGXCPU:
-                state.fatal = _Fatal("time_limit", "used up its CPU time allowance", here)
+                state.fatal = _Fatal("time_limit", "used up its CPU time allowance")
                 return
             try:
                 what = signal.Signals(sig).name
@@ -872,12 +858,12 @@ class _Run:
             detail = tail.strip().splitlines()[-1:] or [""]
             reason = f"the sandbox failed to start: {reason} {detail[0]}".strip()
             where = ""
-        state.fatal = _Fatal("runtime_error", f"{reason} {where}".strip(), here)
+        state.fatal = _Fatal("runtime_error", f"{reason} {where}".strip())
 
     # -- result
 
     def _not_started(self, error: str, box: _Sandbox) -> RunResult:
-        state = _State(fatal=_Fatal("runtime_error", error, 0))
+        state = _State(fatal=_Fatal("runtime_error", error))
         return self._result(state, bytearray(), box, 0.0)
 
     def _result(
@@ -922,7 +908,7 @@ class _Run:
 
 def _new_token() -> str:
     """Marks one run's processes (argv and environment); tests replace it to find them."""
-    return secrets.token_hex(12)
+    return os.urandom(12).hex()
 
 
 class _Cancelled(Exception):
@@ -939,7 +925,10 @@ def _await_exit(proc: subprocess.Popen[bytes], timeout: float) -> int | None:
     """
     end = time.monotonic() + timeout
     while True:
-        status = _exit_status(proc)
+        try:
+            status = _exit_status(proc)
+        except ChildProcessError:
+            return proc.returncode
         if status is not None or time.monotonic() >= end:
             return status
         time.sleep(0.005)
@@ -990,25 +979,45 @@ def _pidfd(pid: int) -> int | None:
     return fd
 
 
-def _has_exited(pid: int) -> bool:
-    """Without reaping (WNOWAIT), so the process group id stays reserved."""
+def _pidfd_if_ours(pid: int, token: str) -> int | None:
+    """A pidfd for the harness, checked (after opening, so pid reuse cannot fool it) by the
+    run's token in its command line."""
+    fd = _pidfd(pid)
+    if fd is None:
+        return None
     try:
-        info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        ours = token.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        ours = False
+    if not ours:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _has_exited(proc: subprocess.Popen[bytes]) -> bool:
+    try:
+        return _exit_status(proc) is not None
     except ChildProcessError:
         return True
-    return info is not None
 
 
 def _exit_status(proc: subprocess.Popen[bytes]) -> int | None:
-    try:
-        info = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-    except ChildProcessError:
-        return proc.returncode
+    """The exit code (or -signal) once the child has ended, None while it runs.
+
+    Uses WNOWAIT so the child is not reaped: its pid, and so its process group id,
+    stay reserved until we have killed the group. Raises ChildProcessError if someone
+    else reaped it.
+    """
+    waitid = getattr(os, "waitid", None)
+    if waitid is None:  # not on Linux: poll() reaps, an accepted small risk there
+        return proc.poll()
+    info = waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
     if info is None:
         return None
     if info.si_code == os.CLD_EXITED:
-        return info.si_status
-    return -info.si_status
+        return int(info.si_status)
+    return -int(info.si_status)
 
 
 def _kill_marked(token: str) -> None:

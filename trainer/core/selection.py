@@ -1,0 +1,146 @@
+"""Which questions a session serves: filtering a bank of packs and planning rounds."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from trainer.core.packs.model import AnyQuestion, MultipleChoiceQuestion, Pack
+
+RolePlan = str  # "alternate" | "candidate" | "interviewer"
+ROLE_PLANS = ("alternate", "candidate", "interviewer")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    pack: Pack
+    question: AnyQuestion
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.pack.pack.id, self.question.id)
+
+    @property
+    def can_interview(self) -> bool:
+        """An interviewer round needs a reference answer to judge, and a rubric to judge it by."""
+        return (
+            bool(self.question.reference_answers)
+            and bool(self.question.rubric)
+            and not isinstance(self.question, MultipleChoiceQuestion)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    pack_ids: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()
+    difficulties: frozenset[str] = frozenset()
+    tags: frozenset[str] = frozenset()
+    text: str = ""
+
+    def matches(self, entry: Entry) -> bool:
+        q = entry.question
+        if self.pack_ids and entry.pack.pack.id not in self.pack_ids:
+            return False
+        if self.kinds and q.kind not in self.kinds:
+            return False
+        if self.difficulties and q.difficulty not in self.difficulties:
+            return False
+        if self.tags and not self.tags & set(q.tags):
+            return False
+        if self.text:
+            hay = " ".join((q.id, q.title, " ".join(q.tags), q.prompt)).lower()
+            return all(word in hay for word in self.text.lower().split())
+        return True
+
+
+class QuestionBank:
+    """All loaded questions, addressable by (pack id, question id) or a bare question id."""
+
+    def __init__(self, packs: Iterable[Pack]) -> None:
+        self.packs: list[Pack] = list(packs)
+        self.entries: list[Entry] = [Entry(p, q) for p in self.packs for q in p.questions]
+        self._by_key = {e.key: e for e in self.entries}
+
+    def get(self, pack_id: str, question_id: str) -> Entry | None:
+        return self._by_key.get((pack_id, question_id))
+
+    def find(self, question_id: str) -> Entry | None:
+        """A question by `id` or `pack-id/id`; the first pack wins when ids are shared."""
+        if "/" in question_id:
+            pack_id, _, qid = question_id.partition("/")
+            return self.get(pack_id, qid)
+        return next((e for e in self.entries if e.question.id == question_id), None)
+
+    def filter(self, filters: Filters) -> list[Entry]:
+        return [e for e in self.entries if filters.matches(e)]
+
+    def tags(self) -> list[str]:
+        return sorted({t for e in self.entries for t in e.question.tags})
+
+
+def roles_for(plan: RolePlan, rounds: int) -> list[str]:
+    """Candidate, interviewer, candidate, ... for 'alternate'; one role otherwise."""
+    if plan == "alternate":
+        return ["candidate" if i % 2 == 0 else "interviewer" for i in range(rounds)]
+    if plan not in ROLE_PLANS:
+        raise ValueError(f"unknown role plan {plan!r}")
+    return [plan] * rounds
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedRound:
+    role: str
+    entry: Entry
+
+
+def plan_rounds(
+    pool: Sequence[Entry],
+    plan: RolePlan,
+    rounds: int,
+    *,
+    first: Entry | None = None,
+    rng: random.Random | None = None,
+    last_seen: Mapping[tuple[str, str], float] | None = None,
+    exclude: Collection[tuple[str, str]] = (),
+) -> list[PlannedRound]:
+    """Pick a question per round: never one twice, least recently practised first.
+
+    Interviewer rounds draw only from questions that have reference answers; when none
+    fit, that round becomes a candidate round rather than failing the session.
+    """
+    rng = rng or random.Random()
+    seen = last_seen or {}
+    used: set[tuple[str, str]] = set(exclude)
+    out: list[PlannedRound] = []
+    for i, role in enumerate(roles_for(plan, rounds)):
+        if i == 0 and first is not None:
+            role = role if role == "candidate" or first.can_interview else "candidate"
+            out.append(PlannedRound(role, first))
+            used.add(first.key)
+            continue
+        choice = _pick(pool, role, used, rng, seen)
+        if choice is None and role == "interviewer":
+            role, choice = "candidate", _pick(pool, "candidate", used, rng, seen)
+        if choice is None:
+            break
+        used.add(choice.key)
+        out.append(PlannedRound(role, choice))
+    return out
+
+
+def _pick(
+    pool: Sequence[Entry],
+    role: str,
+    used: set[tuple[str, str]],
+    rng: random.Random,
+    seen: Mapping[tuple[str, str], float],
+) -> Entry | None:
+    options = [e for e in pool if e.key not in used and (role != "interviewer" or e.can_interview)]
+    if not options:
+        return None
+    never = [e for e in options if e.key not in seen]
+    if never:
+        return rng.choice(never)
+    return min(options, key=lambda e: seen[e.key])

@@ -1,0 +1,342 @@
+"""The interview session engine: rounds, roles, phases, clock, hints, answers, scores.
+
+Events in, state out. Screens (and later a network peer) call `Session.apply` with
+small event objects; the session updates its plain-data state and returns it. Who
+sits where is data (`RoundState.candidate` / `.interviewer`), so solo and pair
+modes share one engine. The clock is injected; nothing here reads real time.
+
+Phases:
+  candidate round:   answering --submitted--> reviewing --finished--> done
+  interviewer round: scoring   --submitted--> revealed  --finished--> done
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from trainer.core.evaluation.calibration import Calibration, calibrate_question
+from trainer.core.evaluation.evaluation import Evaluation, evaluate
+from trainer.core.evaluation.results import RunResult
+from trainer.core.packs.model import MultipleChoiceQuestion
+from trainer.core.packs.resolve import ResolvedCriterion, resolve_rubric
+from trainer.core.selection import Entry, PlannedRound
+
+Role = Literal["candidate", "interviewer"]
+Phase = Literal["answering", "reviewing", "scoring", "revealed", "done"]
+Clock = Callable[[], float]
+
+
+# -- events ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HintRequested:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerChanged:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChoicesChanged:
+    selected: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Paused:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Resumed:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class RunCompleted:
+    """All tests (sample and hidden) ran against the submitted code."""
+
+    run: RunResult
+
+
+@dataclass(frozen=True, slots=True)
+class SampleRunCompleted:
+    """The candidate ran the sample tests while answering."""
+
+    run: RunResult
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    criterion_id: str
+    level: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackChanged:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoundFinished:
+    pass
+
+
+Event = (
+    HintRequested
+    | AnswerChanged
+    | ChoicesChanged
+    | Paused
+    | Resumed
+    | Submitted
+    | RunCompleted
+    | SampleRunCompleted
+    | Scored
+    | FeedbackChanged
+    | RoundFinished
+)
+
+
+class SessionError(ValueError):
+    """An event that does not fit the current phase (a screen bug, or a stale peer)."""
+
+
+# -- state ----------------------------------------------------------------------------
+
+
+@dataclass
+class RoundState:
+    """One round. Plain data apart from the evaluation objects, which have to_dict()."""
+
+    index: int
+    role: Role  # the user's role in this round
+    pack_id: str
+    question_id: str
+    kind: str
+    candidate: str  # "user", "pack" (its reference answer) or a partner's name
+    interviewer: str  # "user", "pack" (its rubric and reference scores) or a partner's name
+    time_limit_s: float
+    reference_id: str | None = None
+    phase: Phase = "answering"
+    answer: str = ""
+    selected: tuple[str, ...] = ()
+    hints_shown: int = 0
+    scores: dict[str, int] = field(default_factory=dict)  # the user's own scores
+    feedback: str = ""
+    started_at: float | None = None  # clock time the current stretch began (None = paused)
+    elapsed_before: float = 0.0  # time accumulated before the current stretch
+    paused: bool = False
+    elapsed_at_submit: float | None = None
+    sample_runs: int = 0
+    last_sample_run: RunResult | None = None
+    run: RunResult | None = None  # the full run after submitting (coding)
+    evaluation: Evaluation | None = None
+    calibration: Calibration | None = None
+
+    def elapsed(self, now: float) -> float:
+        if self.elapsed_at_submit is not None:
+            return self.elapsed_at_submit
+        running = now - self.started_at if self.started_at is not None else 0.0
+        return self.elapsed_before + max(0.0, running)
+
+    def remaining(self, now: float) -> float:
+        """Seconds left; negative in overtime (the clock never stops the user)."""
+        return self.time_limit_s - self.elapsed(now)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {
+            k: v
+            for k, v in asdict(self).items()
+            if k not in ("evaluation", "calibration", "run", "last_sample_run")
+        }
+        data["evaluation"] = self.evaluation.to_dict() if self.evaluation else None
+        data["calibration"] = self.calibration.to_dict() if self.calibration else None
+        return data
+
+
+class Session:
+    """A sequence of rounds played by one user against packs (solo)."""
+
+    def __init__(
+        self,
+        bank_lookup: Callable[[str, str], Entry | None],
+        plan: list[PlannedRound],
+        clock: Clock,
+    ) -> None:
+        if not plan:
+            raise SessionError("a session needs at least one round")
+        self._lookup = bank_lookup
+        self.clock = clock
+        self.rounds: list[RoundState] = [self._make_round(i, p) for i, p in enumerate(plan)]
+        self.current_index = 0
+        self.started_at = clock()
+        self._start(self.rounds[0])
+
+    # -- reading ----------------------------------------------------------------------
+
+    @property
+    def current(self) -> RoundState:
+        return self.rounds[self.current_index]
+
+    @property
+    def finished(self) -> bool:
+        return all(r.phase == "done" for r in self.rounds)
+
+    def entry(self, rnd: RoundState | None = None) -> Entry:
+        rnd = rnd or self.current
+        found = self._lookup(rnd.pack_id, rnd.question_id)
+        if found is None:
+            raise SessionError(f"question {rnd.pack_id}/{rnd.question_id} is not loaded")
+        return found
+
+    def criteria(self, rnd: RoundState | None = None) -> list[ResolvedCriterion]:
+        entry = self.entry(rnd)
+        return resolve_rubric(entry.pack, entry.question)
+
+    def visible_hints(self, rnd: RoundState | None = None) -> list[str]:
+        rnd = rnd or self.current
+        return list(self.entry(rnd).question.hints[: rnd.hints_shown])
+
+    # -- events -----------------------------------------------------------------------
+
+    def apply(self, event: Event) -> RoundState:
+        """Apply one event to the current round and return its new state."""
+        rnd = self.current
+        now = self.clock()
+        match event:
+            case HintRequested():
+                self._need(rnd, "answering")
+                total = len(self.entry(rnd).question.hints)
+                if rnd.hints_shown >= total:
+                    raise SessionError("no more hints")
+                rnd.hints_shown += 1
+            case AnswerChanged(text=text):
+                if rnd.role == "candidate":
+                    self._need(rnd, "answering")
+                    rnd.answer = text
+                else:
+                    self._need(rnd, "scoring")
+                    rnd.feedback = text
+            case FeedbackChanged(text=text):
+                rnd.feedback = text
+            case ChoicesChanged(selected=selected):
+                self._need(rnd, "answering")
+                question = self.entry(rnd).question
+                if not isinstance(question, MultipleChoiceQuestion):
+                    raise SessionError("not a multiple-choice question")
+                known = {c.id for c in question.choices}
+                rnd.selected = tuple(c for c in selected if c in known)
+            case Paused():
+                if not rnd.paused and rnd.started_at is not None:
+                    rnd.elapsed_before += max(0.0, now - rnd.started_at)
+                    rnd.started_at = None
+                    rnd.paused = True
+            case Resumed():
+                if rnd.paused:
+                    rnd.started_at = now
+                    rnd.paused = False
+            case SampleRunCompleted(run=run):
+                rnd.sample_runs += 1
+                rnd.last_sample_run = run
+            case Submitted():
+                self._submit(rnd, now)
+            case RunCompleted(run=run):
+                self._need(rnd, "reviewing")
+                rnd.run = run
+                self._evaluate(rnd)
+            case Scored(criterion_id=cid, level=level):
+                self._score(rnd, cid, level)
+            case RoundFinished():
+                if rnd.phase not in ("reviewing", "revealed"):
+                    raise SessionError(f"cannot finish a round in phase {rnd.phase}")
+                rnd.phase = "done"
+                if self.current_index + 1 < len(self.rounds):
+                    self.current_index += 1
+                    self._start(self.current)
+        return rnd
+
+    # -- internals --------------------------------------------------------------------
+
+    def _make_round(self, index: int, planned: PlannedRound) -> RoundState:
+        question = planned.entry.question
+        role: Role = "interviewer" if planned.role == "interviewer" else "candidate"
+        reference_id = None
+        if role == "interviewer":
+            refs = question.reference_answers
+            if not refs:
+                raise SessionError(f"question {question.id} has no reference answer to judge")
+            reference_id = refs[index % len(refs)].id
+        return RoundState(
+            index=index,
+            role=role,
+            pack_id=planned.entry.pack.pack.id,
+            question_id=question.id,
+            kind=question.kind,
+            candidate="user" if role == "candidate" else "pack",
+            interviewer="pack" if role == "candidate" else "user",
+            time_limit_s=question.time_limit * 60,
+            reference_id=reference_id,
+            phase="answering" if role == "candidate" else "scoring",
+        )
+
+    def _start(self, rnd: RoundState) -> None:
+        rnd.started_at = self.clock()
+        rnd.paused = False
+
+    @staticmethod
+    def _need(rnd: RoundState, *phases: str) -> None:
+        if rnd.phase not in phases:
+            raise SessionError(f"round {rnd.index + 1} is {rnd.phase}, not {'/'.join(phases)}")
+
+    def _submit(self, rnd: RoundState, now: float) -> None:
+        if rnd.role == "candidate":
+            self._need(rnd, "answering")
+            rnd.elapsed_at_submit = rnd.elapsed(now)
+            rnd.phase = "reviewing"
+            self._evaluate(rnd)
+        else:
+            self._need(rnd, "scoring")
+            rnd.elapsed_at_submit = rnd.elapsed(now)
+            rnd.phase = "revealed"
+            entry = self.entry(rnd)
+            assert rnd.reference_id is not None
+            rnd.calibration = calibrate_question(
+                entry.pack, entry.question, rnd.reference_id, dict(rnd.scores)
+            )
+
+    def _score(self, rnd: RoundState, cid: str, level: int | None) -> None:
+        self._need(rnd, "reviewing", "scoring")
+        crit = next((c for c in self.criteria(rnd) if c.id == cid), None)
+        if crit is None:
+            raise SessionError(f"'{cid}' is not a criterion of this question")
+        if level is None:
+            rnd.scores.pop(cid, None)
+        elif 1 <= level <= crit.max_score:
+            rnd.scores[cid] = level
+        else:
+            raise SessionError(f"level {level} is outside 1..{crit.max_score}")
+        if rnd.phase == "reviewing":
+            self._evaluate(rnd)
+
+    def _evaluate(self, rnd: RoundState) -> None:
+        entry = self.entry(rnd)
+        source = "self" if rnd.interviewer == "pack" else "interviewer"
+        rnd.evaluation = evaluate(
+            entry.pack,
+            entry.question,
+            answer=rnd.answer,
+            selected=rnd.selected,
+            run=rnd.run,
+            hints_used=rnd.hints_shown,
+            elapsed_s=rnd.elapsed_at_submit or 0.0,
+            scores={source: dict(rnd.scores)} if rnd.scores else None,
+        )

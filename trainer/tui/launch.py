@@ -1,0 +1,31 @@
+"""Entry point from the CLI: build the services, run the app, return an exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def launch(
+    *,
+    role: str,
+    pack_ids: list[str],
+    question: str | None,
+    rounds: int,
+    data_dir: Path | None,
+    extra_packs: list[Path],
+) -> int:
+    from trainer.paths import data_dir as resolve_data_dir
+    from trainer.tui.app import TrainerApp
+    from trainer.tui.services import Services, StartOptions
+
+    direct = bool(question or pack_ids or role != "alternate")
+    services = Services(data_dir=resolve_data_dir(data_dir), extra_packs=extra_packs)
+    options = StartOptions(
+        role=role, pack_ids=pack_ids, question=question, rounds=rounds, direct=direct
+    )
+    app = TrainerApp(services, options)
+    try:
+        app.run()
+    finally:
+        services.close()
+    return app.return_code or 0

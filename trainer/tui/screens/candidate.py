@@ -1,0 +1,230 @@
+"""Candidate round: prompt, clock, hints, the answer editor, sample runs, submit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, SelectionList, Static, TextArea
+from textual.widgets.selection_list import Selection
+
+from trainer.core.packs.model import CodingQuestion, MultipleChoiceQuestion
+from trainer.core.session import (
+    AnswerChanged,
+    ChoicesChanged,
+    HintRequested,
+    Paused,
+    Resumed,
+    SampleRunCompleted,
+    Submitted,
+)
+from trainer.tui.safe import safe, safe_markdown, styled
+from trainer.tui.screens.modals import ConfirmScreen
+from trainer.tui.widgets.countdown import Countdown
+from trainer.tui.widgets.evidence import run_lines
+
+if TYPE_CHECKING:
+    from trainer.tui.flow import Flow
+
+
+class CandidateScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+g", "hint", "Hint", priority=True),
+        Binding("ctrl+r", "run_samples", "Run samples", priority=True),
+        Binding("ctrl+t", "pause", "Pause", priority=True),
+        Binding("ctrl+s", "submit", "Submit", priority=True),
+    ]
+
+    @dataclass
+    class Done(Message):
+        """The answer was submitted; the flow shows the result."""
+
+    def __init__(self, flow: Flow, restored_text: str | None = None) -> None:
+        super().__init__(classes="round-screen")
+        self.flow = flow
+        self.session = flow.require_session()
+        self.entry = self.session.entry()
+        self.round = self.session.current
+        self.restored_text = restored_text
+        self._running = False
+
+    @property
+    def question(self):  # type: ignore[no-untyped-def]
+        return self.entry.question
+
+    def compose(self) -> ComposeResult:
+        q = self.question
+        s = self.session
+        head = styled(f"Round {self.round.index + 1}/{len(s.rounds)} · Candidate · ", "$accent")
+        with Horizontal(classes="round-header"):
+            yield Static(head + safe(q.title, "bold", one_line=True), classes="round-title")
+            yield Countdown(
+                lambda: self.round.remaining(s.clock()), lambda: self.round.paused, id="clock"
+            )
+        with Vertical(id="body"):
+            with VerticalScroll(id="prompt-pane"):
+                yield Static(
+                    styled(f"{q.kind.replace('_', ' ')} · {q.difficulty}", "$text-muted")
+                    + safe("  " + " ".join(f"#{t}" for t in q.tags), "$text-muted"),
+                    classes="meta",
+                )
+                yield Markdown(safe_markdown(q.prompt), open_links=False, id="prompt")
+                yield Static(id="hints", classes="hints")
+            with Vertical(id="answer-pane"):
+                yield from self._editor()
+                if isinstance(q, CodingQuestion):
+                    yield Static(
+                        styled("ctrl+r runs the sample tests here.", "italic $text-muted"),
+                        id="runs",
+                    )
+        yield Footer()
+
+    def _editor(self) -> ComposeResult:
+        q = self.question
+        if isinstance(q, MultipleChoiceQuestion):
+            hint = "Pick one" if q.select == "single" else "Select all that apply"
+            yield Static(styled(f"{hint} (space to select, ctrl+s to submit)", "$text-muted"))
+            yield SelectionList[str](
+                *(
+                    Selection(safe(f"{c.id}) {c.text}"), c.id, c.id in self.round.selected)
+                    for c in q.choices
+                ),
+                id="choices",
+            )
+            return
+        if isinstance(q, CodingQuestion):
+            text = self.restored_text or self.round.answer or q.signature.starter_code()
+            editor = TextArea.code_editor(text, language="python", id="editor", soft_wrap=False)
+        else:
+            text = self.restored_text or self.round.answer
+            editor = TextArea(
+                text,
+                id="editor",
+                soft_wrap=True,
+                tab_behavior="focus",
+                placeholder="Type your answer. It is saved as you type.",
+            )
+        yield editor
+
+    def on_mount(self) -> None:
+        self._show_hints()
+        if self.restored_text is not None:
+            self.session.apply(AnswerChanged(self.restored_text))
+        editor = self.query("#editor, #choices").first()
+        editor.focus()
+        if isinstance(editor, TextArea) and isinstance(self.question, CodingQuestion):
+            lines = editor.text.splitlines()
+            editor.move_cursor((len(lines) - 1, len(lines[-1]) if lines else 0))
+
+    def _show_hints(self) -> None:
+        hints = self.session.visible_hints()
+        total = len(self.question.hints)
+        widget = self.query_one("#hints", Static)
+        if not total:
+            widget.update(styled("No hints for this question.", "$text-muted"))
+            return
+        parts = [
+            styled(f"Hints {len(hints)}/{total}", "bold")
+            + styled("  (ctrl+g for the next)" if len(hints) < total else "", "$text-muted")
+        ]
+        for i, hint in enumerate(hints, start=1):
+            parts.append(styled(f"{i}. ", "bold $warning") + safe(hint))
+        widget.update(styled("\n", "").join(parts))
+
+    @on(TextArea.Changed, "#editor")
+    def _typed(self, event: TextArea.Changed) -> None:
+        self.session.apply(AnswerChanged(event.text_area.text))
+        self.flow.mark_draft(
+            event.text_area.text,
+            hints=self.round.hints_shown,
+            elapsed=self.round.elapsed(self.session.clock()),
+        )
+
+    @on(SelectionList.SelectedChanged, "#choices")
+    def _chosen(self, event: SelectionList.SelectedChanged[str]) -> None:
+        q = self.question
+        chosen = list(event.selection_list.selected)
+        if isinstance(q, MultipleChoiceQuestion) and q.select == "single" and len(chosen) > 1:
+            newest = [c for c in chosen if c not in self.round.selected]
+            keep = newest[-1] if newest else chosen[-1]
+            with event.selection_list.prevent(SelectionList.SelectedChanged):
+                event.selection_list.deselect_all()
+                event.selection_list.select(keep)
+            chosen = [keep]
+        self.session.apply(ChoicesChanged(tuple(chosen)))
+
+    def action_hint(self) -> None:
+        if self.round.hints_shown >= len(self.question.hints):
+            self.notify("No more hints.", markup=False)
+            return
+        self.session.apply(HintRequested())
+        self._show_hints()
+        self.query_one("#hints").scroll_visible()
+        self.flow.mark_draft(self.round.answer, hints=self.round.hints_shown)
+
+    def action_pause(self) -> None:
+        self.session.apply(Resumed() if self.round.paused else Paused())
+        self.query_one(Countdown).tick()
+        self.notify("Clock paused." if self.round.paused else "Clock running.", markup=False)
+
+    def action_run_samples(self) -> None:
+        if not isinstance(self.question, CodingQuestion):
+            self.notify("Only coding questions have tests to run.", markup=False)
+            return
+        if self._running:
+            return
+        self._running = True
+        self.query_one("#runs", Static).update(styled("Running the sample tests…", "italic"))
+        self._run_samples()
+
+    @work(exclusive=True, group="samples")
+    async def _run_samples(self) -> None:
+        from trainer.core.evaluation.runner import limits_from_question, tests_from_question
+
+        q = self.question
+        assert isinstance(q, CodingQuestion)
+        try:
+            result = await self.flow.services.run(
+                self.round.answer,
+                q.signature.function,
+                tests_from_question(q, only="sample"),
+                limits_from_question(q),
+            )
+        finally:
+            self._running = False
+        if self.round.phase != "answering":
+            return
+        self.session.apply(SampleRunCompleted(result))
+        head = styled(f"Sample tests: {result.passed}/{len(result.tests)} passed\n", "bold")
+        self.query_one("#runs", Static).update(head + run_lines(result))
+
+    def action_submit(self) -> None:
+        empty = not self.round.answer.strip() and not self.round.selected
+        starter = isinstance(self.question, CodingQuestion) and (
+            self.round.answer.strip() == self.question.signature.starter_code().strip()
+        )
+        if empty or starter:
+            self.app.push_screen(
+                ConfirmScreen(
+                    "Your answer is empty. Submit anyway?", yes="Submit", no="Keep working"
+                ),
+                self._confirmed,
+            )
+            return
+        self._submit()
+
+    def _confirmed(self, yes: bool | None) -> None:
+        if yes:
+            self._submit()
+
+    def _submit(self) -> None:
+        if self.round.phase != "answering":
+            return
+        self.session.apply(Submitted())
+        self.flow.submitted()

@@ -1,0 +1,219 @@
+"""Home: pick packs and filters, see the matching questions, start a session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from trainer.tui.safe import safe, styled
+
+if TYPE_CHECKING:
+    from trainer.core.selection import Entry, QuestionBank
+
+KIND_LABELS = {
+    "coding": "Coding",
+    "system_design": "System design",
+    "behavioral": "Behavioural",
+    "concept": "Concept",
+    "multiple_choice": "Multiple choice",
+}
+ROLE_LABELS = [
+    ("Alternate roles", "alternate"),
+    ("Candidate only", "candidate"),
+    ("Interviewer only", "interviewer"),
+]
+
+
+class HomeScreen(Screen[None]):
+    """Filters on top, the matching questions below; Enter starts with the highlighted one."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "start", "Start session", priority=True),
+        Binding("slash", "search", "Search", show=False),
+    ]
+
+    @dataclass
+    class StartRequested(Message):
+        role: str
+        rounds: int
+        pack_id: str | None
+        kind: str | None
+        difficulty: str | None
+        tag: str | None
+        text: str
+        first: tuple[str, str] | None
+
+    def __init__(self, role: str = "alternate", rounds: int = 4) -> None:
+        super().__init__()
+        self.bank: QuestionBank | None = None
+        self.matching: list[Entry] = []
+        self._role, self._initial_rounds = role, rounds
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            styled("trainer", "bold $accent")
+            + styled("  practise interviews from both sides", "$text-muted"),
+            id="home-title",
+        )
+        with Vertical(id="filters"):
+            with Horizontal(classes="filter-row"):
+                yield Input(placeholder="Search questions…", id="search")
+                yield Select(
+                    [(v, k) for k, v in KIND_LABELS.items()],
+                    prompt="Any kind",
+                    id="kind",
+                    compact=True,
+                )
+                yield Select(
+                    [(d.capitalize(), d) for d in ("easy", "medium", "hard")],
+                    prompt="Any level",
+                    id="difficulty",
+                    compact=True,
+                )
+            with Horizontal(classes="filter-row"):
+                yield Select([], prompt="All packs", id="pack", compact=True)
+                yield Select([], prompt="Any tag", id="tag", compact=True)
+                yield Select(
+                    ROLE_LABELS, value=self._role, allow_blank=False, id="role", compact=True
+                )
+                yield Input(
+                    str(self._initial_rounds),
+                    id="rounds",
+                    type="integer",
+                    max_length=2,
+                    compact=True,
+                    tooltip="Rounds in the session",
+                )
+        yield Static(styled("Loading packs…", "italic $text-muted"), id="count")
+        yield OptionList(id="questions")
+        yield Footer()
+
+    def show_bank(self, bank: QuestionBank, problems: list[str]) -> None:
+        self.bank = bank
+        packs = self.query_one("#pack", Select)
+        packs.set_options([(safe(p.pack.title, one_line=True), p.pack.id) for p in bank.packs])
+        self.query_one("#tag", Select).set_options(
+            [(safe(t, one_line=True), t) for t in bank.tags()]
+        )
+        if problems:
+            self.notify(
+                "\n".join(problems[:5]),
+                title="Some packs were skipped",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
+        self.refilter()
+        self.query_one("#questions", OptionList).focus()
+
+    def _value(self, widget_id: str) -> str | None:
+        value = self.query_one(f"#{widget_id}", Select).value
+        return value if isinstance(value, str) else None
+
+    def filters(self) -> dict[str, object]:
+        return {
+            "pack_id": self._value("pack"),
+            "kind": self._value("kind"),
+            "difficulty": self._value("difficulty"),
+            "tag": self._value("tag"),
+            "text": self.query_one("#search", Input).value.strip(),
+        }
+
+    def refilter(self) -> None:
+        if self.bank is None:
+            return
+        from trainer.core.selection import Filters
+
+        f = self.filters()
+        filters = Filters(
+            pack_ids=frozenset([f["pack_id"]]) if f["pack_id"] else frozenset(),
+            kinds=frozenset([f["kind"]]) if f["kind"] else frozenset(),
+            difficulties=frozenset([f["difficulty"]]) if f["difficulty"] else frozenset(),
+            tags=frozenset([f["tag"]]) if f["tag"] else frozenset(),
+            text=str(f["text"]),
+        )
+        self.matching = self.bank.filter(filters)
+        options = self.query_one("#questions", OptionList)
+        options.clear_options()
+        options.add_options(
+            [
+                Option(
+                    safe(e.question.title, "bold", one_line=True)
+                    + styled(
+                        f"  {KIND_LABELS[e.question.kind]} · {e.question.difficulty} · ",
+                        "$text-muted",
+                    )
+                    + safe(e.pack.pack.id, "$text-muted", one_line=True)
+                )
+                for e in self.matching
+            ]
+        )
+        total = len(self.bank.entries)
+        self.query_one("#count", Static).update(
+            styled(
+                f"{len(self.matching)} of {total} questions · Enter starts with the highlighted one"
+                " · ctrl+s starts a session",
+                "$text-muted",
+            )
+        )
+
+    @on(Input.Changed, "#search")
+    @on(Select.Changed)
+    def _changed(self) -> None:
+        self.refilter()
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def _rounds(self) -> int:
+        raw = self.query_one("#rounds", Input).value
+        try:
+            return max(1, min(50, int(raw)))
+        except ValueError:
+            return 4
+
+    def _request(self, first: tuple[str, str] | None) -> None:
+        if self.bank is None:
+            self.notify("Packs are still loading.", markup=False)
+            return
+        if not self.matching:
+            self.notify("No question matches these filters.", severity="warning", markup=False)
+            return
+        f = self.filters()
+        self.post_message(
+            self.StartRequested(
+                role=self._value("role") or "alternate",
+                rounds=self._rounds(),
+                pack_id=f["pack_id"],
+                kind=f["kind"],
+                difficulty=f["difficulty"],  # type: ignore[arg-type]
+                tag=f["tag"],
+                text=str(f["text"]),
+                first=first,  # type: ignore[arg-type]
+            )
+        )
+
+    def action_start(self) -> None:
+        self._request(None)
+
+    def action_start_with(self) -> None:
+        options = self.query_one("#questions", OptionList)
+        index = options.highlighted
+        if index is None or not self.matching:
+            self._request(None)
+            return
+        self._request(self.matching[index].key)
+
+    @on(OptionList.OptionSelected, "#questions")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        if 0 <= event.option_index < len(self.matching):
+            self._request(self.matching[event.option_index].key)

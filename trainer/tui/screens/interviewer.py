@@ -1,0 +1,136 @@
+"""Interviewer round: the question as an interviewer sees it, a candidate's answer, your scores."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, Static, TextArea
+
+from trainer.core.session import AnswerChanged, Scored, Submitted
+from trainer.tui.safe import safe, safe_markdown, styled
+from trainer.tui.screens.modals import ConfirmScreen
+from trainer.tui.widgets.countdown import Countdown
+from trainer.tui.widgets.rubric import RubricScorer
+
+if TYPE_CHECKING:
+    from trainer.tui.flow import Flow
+
+
+class InterviewerScreen(Screen[None]):
+    BINDINGS = [Binding("ctrl+s", "submit", "Submit scores", priority=True)]
+
+    def __init__(self, flow: Flow, restored_text: str | None = None) -> None:
+        super().__init__(classes="round-screen")
+        self.flow = flow
+        self.session = flow.require_session()
+        self.round = self.session.current
+        self.entry = self.session.entry()
+        self.criteria = self.session.criteria()
+        self.restored_text = restored_text
+        q = self.entry.question
+        self.reference = next(r for r in q.reference_answers if r.id == self.round.reference_id)
+
+    def compose(self) -> ComposeResult:
+        q = self.entry.question
+        s = self.session
+        with Horizontal(classes="round-header"):
+            yield Static(
+                styled(f"Round {self.round.index + 1}/{len(s.rounds)} · Interviewer · ", "$accent")
+                + safe(q.title, "bold", one_line=True),
+                classes="round-title",
+            )
+            yield Countdown(
+                lambda: self.round.remaining(s.clock()), lambda: self.round.paused, id="clock"
+            )
+        with VerticalScroll(id="interviewer-body"):
+            yield Static(styled("The question you asked", "bold underline"), classes="section")
+            yield Markdown(safe_markdown(q.prompt), open_links=False)
+            if q.hints:
+                yield Static(
+                    styled("Hints you may give, gentlest first", "bold"), classes="subsection"
+                )
+                yield Static(
+                    styled("\n", "").join(
+                        styled(f"{i}. ", "bold $warning") + safe(h)
+                        for i, h in enumerate(q.hints, start=1)
+                    )
+                )
+            if q.interviewer_notes:
+                yield Static(styled("What to look for", "bold"), classes="subsection")
+                yield Markdown(safe_markdown(q.interviewer_notes), open_links=False)
+            if q.follow_ups:
+                yield Static(styled("Follow-up questions", "bold"), classes="subsection")
+                yield Static(
+                    styled("\n", "").join(styled("• ", "$accent") + safe(f) for f in q.follow_ups)
+                )
+            yield Static(styled("The candidate's answer", "bold underline"), classes="section")
+            yield Markdown(
+                safe_markdown(self._answer_markdown()), open_links=False, id="candidate-answer"
+            )
+            yield Static(
+                styled("Your scores", "bold underline")
+                + styled("  (up/down picks a criterion, 1-4 picks a level)", "$text-muted"),
+                classes="section",
+            )
+            yield RubricScorer(self.criteria, self.round.scores, id="rubric")
+            yield Static(
+                styled("Your feedback for the candidate", "bold underline"), classes="section"
+            )
+            yield TextArea(
+                self.restored_text or self.round.feedback,
+                id="feedback",
+                soft_wrap=True,
+                tab_behavior="focus",
+                placeholder="What went well, what to improve; cite the answer.",
+            )
+        yield Footer()
+
+    def _answer_markdown(self) -> str:
+        answer = self.reference.answer
+        if self.entry.question.kind == "coding" and "```" not in answer:
+            return f"```python\n{answer.rstrip()}\n```"
+        return answer
+
+    def on_mount(self) -> None:
+        self.query_one(RubricScorer).focus_first()
+        if self.restored_text is not None:
+            self.session.apply(AnswerChanged(self.restored_text))
+
+    @on(RubricScorer.Scored)
+    def _scored(self, event: RubricScorer.Scored) -> None:
+        self.session.apply(Scored(event.criterion_id, event.level))
+        self.flow.mark_draft(self.round.feedback, scores=dict(self.round.scores))
+
+    @on(TextArea.Changed, "#feedback")
+    def _typed(self, event: TextArea.Changed) -> None:
+        self.session.apply(AnswerChanged(event.text_area.text))
+        self.flow.mark_draft(event.text_area.text, scores=dict(self.round.scores))
+
+    def action_submit(self) -> None:
+        missing = [c.title for c in self.criteria if c.id not in self.round.scores]
+        if missing:
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"Not scored yet: {', '.join(missing)}. Reveal anyway?",
+                    yes="Reveal",
+                    no="Keep scoring",
+                ),
+                self._confirmed,
+            )
+            return
+        self._submit()
+
+    def _confirmed(self, yes: bool | None) -> None:
+        if yes:
+            self._submit()
+
+    def _submit(self) -> None:
+        if self.round.phase != "scoring":
+            return
+        self.session.apply(Submitted())
+        self.flow.submitted()

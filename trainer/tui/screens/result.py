@@ -1,0 +1,120 @@
+"""After a candidate submits: evidence, self-assessment on the rubric, score, approaches."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from trainer.core.packs.model import CodingQuestion
+from trainer.core.session import RoundFinished, RunCompleted, Scored
+from trainer.tui.safe import safe, styled
+from trainer.tui.widgets.approaches import ApproachTabs
+from trainer.tui.widgets.countdown import format_clock
+from trainer.tui.widgets.evidence import EvidenceView, run_lines
+from trainer.tui.widgets.rubric import RubricScorer
+
+if TYPE_CHECKING:
+    from trainer.tui.flow import Flow
+
+
+class ResultScreen(Screen[None]):
+    BINDINGS = [Binding("ctrl+n", "next", "Next round", priority=True)]
+
+    def __init__(self, flow: Flow) -> None:
+        super().__init__(classes="round-screen")
+        self.flow = flow
+        self.session = flow.require_session()
+        self.round = self.session.current
+        self.entry = self.session.entry()
+        self.criteria = self.session.criteria()
+        self._pending = isinstance(self.entry.question, CodingQuestion)
+
+    def compose(self) -> ComposeResult:
+        q = self.entry.question
+        with Horizontal(classes="round-header"):
+            yield Static(
+                styled(
+                    f"Round {self.round.index + 1}/{len(self.session.rounds)} · Result · ",
+                    "$accent",
+                )
+                + safe(q.title, "bold", one_line=True),
+                classes="round-title",
+            )
+            yield Static(id="score", classes="score")
+        with VerticalScroll(id="result-body"):
+            yield Static(styled("What the trainer saw", "bold underline"), classes="section")
+            yield EvidenceView(id="evidence")
+            if isinstance(q, CodingQuestion):
+                yield Static(id="tests", classes="tests")
+            yield Static(
+                styled("Score yourself", "bold underline")
+                + styled(
+                    "  (up/down picks a criterion, 1-4 picks a level; "
+                    "unscored criteria use the trainer's suggestion where it has one)",
+                    "$text-muted",
+                ),
+                classes="section",
+            )
+            yield RubricScorer(self.criteria, self.round.scores, id="rubric")
+            yield Static(styled("Sample approaches", "bold underline"), classes="section")
+            yield ApproachTabs(q.approaches, code=isinstance(q, CodingQuestion))
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._refresh()
+        self.query_one(RubricScorer).focus_first()
+        if self._pending:
+            self._run_all()
+
+    @work(exclusive=True, group="full-run")
+    async def _run_all(self) -> None:
+        from trainer.core.evaluation.runner import limits_from_question, tests_from_question
+
+        q = self.entry.question
+        assert isinstance(q, CodingQuestion)
+        result = await self.flow.services.run(
+            self.round.answer, q.signature.function, tests_from_question(q), limits_from_question(q)
+        )
+        if self.round.phase != "reviewing":
+            return
+        self.session.apply(RunCompleted(result))
+        self._pending = False
+        self.query_one("#tests", Static).update(styled("All tests\n", "bold") + run_lines(result))
+        self._refresh()
+
+    @on(RubricScorer.Scored)
+    def _scored(self, event: RubricScorer.Scored) -> None:
+        self.session.apply(Scored(event.criterion_id, event.level))
+        self._refresh()
+
+    def _refresh(self) -> None:
+        ev = self.round.evaluation
+        if ev is None:
+            return
+        pending = "Running every test (sample and hidden)…" if self._pending else ""
+        self.query_one(EvidenceView).show(ev, pending)
+        final = ev.final
+        if ev.overall is None:
+            text = styled("score: not yet", "$text-muted")
+        else:
+            pct = round(float(ev.overall) * 100)
+            text = styled(f"{pct}%", "bold")
+            if final.verdict:
+                text += styled(f" · {final.verdict}", "bold $accent")
+            if final.partial:
+                text += styled(" (partial)", "$text-muted")
+        t = format_clock(self.round.elapsed_at_submit or 0)
+        self.query_one("#score", Static).update(text + styled(f"  time {t}", "$text-muted"))
+
+    def action_next(self) -> None:
+        if self._pending:
+            self.notify("Still running the tests; the next round can wait a moment.", markup=False)
+            return
+        self.session.apply(RoundFinished())
+        self.flow.round_done()

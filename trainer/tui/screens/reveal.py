@@ -1,0 +1,116 @@
+"""After an interviewer round: your scores beside the experienced interviewer's."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Markdown, Static
+
+from trainer.core.session import RoundFinished
+from trainer.tui.safe import safe, safe_markdown, safe_text, styled
+
+if TYPE_CHECKING:
+    from trainer.tui.flow import Flow
+
+
+class RevealScreen(Screen[None]):
+    BINDINGS = [Binding("ctrl+n", "next", "Next round", priority=True)]
+
+    def __init__(self, flow: Flow) -> None:
+        super().__init__(classes="round-screen")
+        self.flow = flow
+        self.session = flow.require_session()
+        self.round = self.session.current
+        self.entry = self.session.entry()
+        q = self.entry.question
+        self.reference = next(r for r in q.reference_answers if r.id == self.round.reference_id)
+
+    def compose(self) -> ComposeResult:
+        cal = self.round.calibration
+        assert cal is not None
+        with Horizontal(classes="round-header"):
+            yield Static(
+                styled(
+                    f"Round {self.round.index + 1}/{len(self.session.rounds)} · Calibration · ",
+                    "$accent",
+                )
+                + safe(self.entry.question.title, "bold", one_line=True),
+                classes="round-title",
+            )
+            mae = f"{float(cal.mae) * 100:.0f}% off" if cal.mae is not None else "not scored"
+            yield Static(styled(mae, "bold"), classes="score")
+        with VerticalScroll(id="reveal-body"):
+            agree = cal.verdict_agrees
+            verdict = (
+                styled("Verdicts agree: ", "bold") + safe(str(cal.user_verdict))
+                if agree
+                else styled("Verdicts differ: ", "bold $warning")
+                + styled("you ", "")
+                + safe(str(cal.user_verdict or "no verdict"))
+                + styled(", reference ", "")
+                + safe(str(cal.reference_verdict))
+            )
+            yield Static(verdict, id="verdict")
+            yield DataTable(id="gaps", cursor_type="row", zebra_stripes=True)
+            lines = []
+            if cal.over:
+                lines.append(
+                    styled("You scored higher than the reference on: ", "$warning")
+                    + safe(", ".join(self._titles(cal.over)))
+                )
+            if cal.under:
+                lines.append(
+                    styled("You scored lower than the reference on: ", "$warning")
+                    + safe(", ".join(self._titles(cal.under)))
+                )
+            if not cal.over and not cal.under and cal.mae is not None:
+                lines.append(styled("Every criterion matches the reference.", "$success"))
+            yield Static(styled("\n", "").join(lines), id="gap-notes")
+            yield Static(
+                styled("Why the experienced interviewer scored it so", "bold underline"),
+                classes="section",
+            )
+            yield Markdown(safe_markdown(self.reference.rationale), open_links=False)
+            if self.reference.feedback:
+                yield Static(
+                    styled("Their feedback to the candidate", "bold underline"), classes="section"
+                )
+                yield Markdown(safe_markdown(self.reference.feedback), open_links=False)
+            if self.round.feedback.strip():
+                yield Static(styled("Your feedback", "bold underline"), classes="section")
+                yield Static(safe(self.round.feedback))
+        yield Footer()
+
+    def _titles(self, ids: tuple[str, ...]) -> list[str]:
+        titles = {c.id: c.title for c in self.session.criteria(self.round)}
+        return [titles.get(i, i) for i in ids]
+
+    def on_mount(self) -> None:
+        cal = self.round.calibration
+        assert cal is not None
+        table = self.query_one("#gaps", DataTable)
+        table.add_columns("Criterion", "You", "Reference", "Gap")
+        for gap in cal.gaps:
+            diff = gap.diff
+            if diff is None:
+                mark = Text("—", style="dim")
+            elif diff == 0:
+                mark = Text("0 ✓", style="green")
+            else:
+                mark = Text(f"{diff:+d}", style="bold yellow")
+            table.add_row(
+                safe_text(gap.title),
+                str(gap.user) if gap.user is not None else "—",
+                str(gap.reference) if gap.reference is not None else "—",
+                mark,
+            )
+        table.focus()
+
+    def action_next(self) -> None:
+        self.session.apply(RoundFinished())
+        self.flow.round_done()

@@ -1,0 +1,106 @@
+"""What the app needs from the outside world, passed in so tests can replace any of it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # keep pydantic and the packs out of the first frame's import path
+    from trainer.core.evaluation.results import RunLimits, RunResult, TestSpec
+    from trainer.core.selection import QuestionBank
+    from trainer.core.storage.drafts import DraftStore
+    from trainer.core.storage.history import HistoryStore
+
+RunTests = Callable[[str, str, "Sequence[TestSpec]", "RunLimits"], Awaitable["RunResult"]]
+
+
+@dataclass
+class StartOptions:
+    """How the app was asked to start (from the command line)."""
+
+    role: str = "alternate"
+    pack_ids: list[str] = field(default_factory=list)
+    question: str | None = None
+    rounds: int = 4
+    direct: bool = False  # start a session at once instead of showing the home screen
+
+
+@dataclass
+class Services:
+    data_dir: Path
+    extra_packs: list[Path] = field(default_factory=list)
+    clock: Callable[[], float] = time.monotonic
+    wall: Callable[[], float] = time.time
+    run_tests: RunTests | None = None
+    autosave_interval: float = 0.5
+    bank: QuestionBank | None = None
+    pack_problems: list[str] = field(default_factory=list)
+    _history: HistoryStore | None = None
+    _drafts: DraftStore | None = None
+
+    def load_bank(self) -> QuestionBank:
+        """Load every pack (built-in, the user's folder, --packs); skip broken ones with a note."""
+        if self.bank is not None:
+            return self.bank
+        from trainer.core.packs.discovery import discover
+        from trainer.core.packs.loader import load_pack_file
+        from trainer.core.selection import QuestionBank
+        from trainer.paths import user_packs_dir
+
+        packs = []
+        seen: set[str] = set()
+        for source in discover(user_packs_dir(self.data_dir), self.extra_packs):
+            try:
+                loaded = load_pack_file(source.path)
+            except OSError as exc:
+                self.pack_problems.append(f"{source.path}: {exc.strerror}")
+                continue
+            if loaded.pack is None or not loaded.ok:
+                self.pack_problems.append(
+                    f"{source.path}: not loaded; run 'trainer pack validate {source.path}'"
+                )
+                continue
+            if loaded.pack.pack.id in seen:
+                self.pack_problems.append(
+                    f"{source.path}: pack id '{loaded.pack.pack.id}' already loaded"
+                )
+                continue
+            seen.add(loaded.pack.pack.id)
+            packs.append(loaded.pack)
+        self.bank = QuestionBank(packs)
+        return self.bank
+
+    @property
+    def history(self) -> HistoryStore:
+        if self._history is None:
+            from trainer.core.storage.history import HistoryStore
+            from trainer.paths import ensure_dir, history_db_path
+
+            ensure_dir(self.data_dir)
+            self._history = HistoryStore(history_db_path(self.data_dir))
+        return self._history
+
+    @property
+    def drafts(self) -> DraftStore:
+        if self._drafts is None:
+            from trainer.core.storage.drafts import DraftStore
+            from trainer.paths import drafts_dir
+
+            self._drafts = DraftStore(drafts_dir(self.data_dir))
+        return self._drafts
+
+    async def run(
+        self, code: str, function: str, tests: Sequence[TestSpec], limits: RunLimits
+    ) -> RunResult:
+        if self.run_tests is not None:
+            return await self.run_tests(code, function, tests, limits)
+        from trainer.core.evaluation.runner import run_tests_async
+
+        return await run_tests_async(code, function, tests, limits)
+
+    def close(self) -> None:
+        if self._history is not None:
+            self._history.close()

@@ -1,0 +1,138 @@
+"""Score a rubric from the keyboard or the mouse: one focusable row per criterion.
+
+Number keys pick a level on the focused row, 0 or Backspace clears it, Up/Down
+move between rows. The widget only reports choices (`RubricScorer.Scored`); the
+screen applies them to the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Static
+
+from trainer.core.packs.resolve import ResolvedCriterion
+from trainer.tui.safe import safe, styled
+
+
+class LevelLine(Static):
+    """One descriptor line; a click picks its level."""
+
+    def __init__(self, criterion_id: str, level: int, text: str, name: str) -> None:
+        super().__init__(classes="level")
+        self.criterion_id = criterion_id
+        self.level = level
+        self._text = text
+        self._name = name
+
+    def render(self) -> object:
+        head = styled(f" {self.level} ", "bold reverse" if self.has_class("-chosen") else "bold")
+        return head + styled(f" {self._name}: ", "bold") + safe(self._text)
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        row = self.parent
+        if isinstance(row, CriterionRow):
+            row.focus()
+            row.choose(self.level)
+
+
+class CriterionRow(Vertical, can_focus=True):
+    BINDINGS = [
+        *(Binding(str(n), f"choose({n})", show=False) for n in range(1, 10)),
+        Binding("0", "choose(0)", "Clear", show=False),
+        Binding("backspace", "choose(0)", "Clear", show=False),
+        Binding("down", "app.focus_next", "Next", show=False),
+        Binding("up", "app.focus_previous", "Previous", show=False),
+    ]
+
+    def __init__(
+        self, criterion: ResolvedCriterion, level: int | None, reference: int | None = None
+    ) -> None:
+        super().__init__(classes="criterion")
+        self.criterion = criterion
+        self.level = level
+        self.reference = reference
+
+    def compose(self) -> ComposeResult:
+        c = self.criterion
+        yield Static(
+            safe(c.title, "bold") + styled(f"  weight {c.weight:g}", "$text-muted"),
+            classes="criterion-title",
+        )
+        for i, (name, text) in enumerate(zip(c.levels, c.descriptors, strict=False), start=1):
+            yield LevelLine(c.id, i, text, name)
+        yield Static(classes="criterion-status")
+
+    def on_mount(self) -> None:
+        self._refresh()
+
+    def action_choose(self, level: int) -> None:
+        self.choose(level or None)
+
+    def choose(self, level: int | None) -> None:
+        if level is not None and not 1 <= level <= self.criterion.max_score:
+            self.app.bell()
+            return
+        self.level = level
+        self._refresh()
+        self.post_message(RubricScorer.Scored(self.criterion.id, level))
+
+    def _refresh(self) -> None:
+        for line in self.query(LevelLine):
+            line.set_class(line.level == self.level, "-chosen")
+            line.refresh()
+        status = self.query_one(".criterion-status", Static)
+        if self.level is None:
+            status.update(
+                styled(f"not scored yet: press 1-{self.criterion.max_score}", "italic $text-muted")
+            )
+        else:
+            name = self.criterion.levels[self.level - 1]
+            status.update(styled(f"your score: {self.level} ({name})", "bold $success"))
+
+
+class RubricScorer(Vertical):
+    """All criteria of a question, each a focusable CriterionRow."""
+
+    @dataclass
+    class Scored(Message):
+        criterion_id: str
+        level: int | None
+
+    def __init__(
+        self,
+        criteria: Sequence[ResolvedCriterion],
+        scores: Mapping[str, int] | None = None,
+        *,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.criteria = list(criteria)
+        self.scores = dict(scores or {})
+
+    def compose(self) -> ComposeResult:
+        for criterion in self.criteria:
+            yield CriterionRow(criterion, self.scores.get(criterion.id))
+
+    @on(Scored)
+    def _track(self, event: Scored) -> None:
+        if event.level is None:
+            self.scores.pop(event.criterion_id, None)
+        else:
+            self.scores[event.criterion_id] = event.level
+
+    def focus_first(self) -> None:
+        rows = list(self.query(CriterionRow))
+        if rows:
+            rows[0].focus()
+
+
+__all__ = ["CriterionRow", "RubricScorer", "Widget"]
