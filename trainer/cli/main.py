@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +20,7 @@ app = typer.Typer(
 app.add_typer(pack.app, name="pack")
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     alternate = "alternate"
     candidate = "candidate"
     interviewer = "interviewer"
@@ -45,13 +45,20 @@ def _version(value: bool) -> None:
 @app.callback(invoke_without_command=True)
 def main(
     ctx: typer.Context,
+    role: RoleOption = Role.alternate,
+    pack_ids: PackIdOption = None,
+    question: QuestionOption = None,
+    rounds: RoundsOption = 4,
+    data_dir: DataDirOption = None,
+    packs: PacksOption = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
-    """With no command, open the practice app."""
+    """With no command, open the practice app (the options are those of `practice`)."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(practice)
+        practice(role=role, pack_ids=pack_ids, question=question, rounds=rounds,
+                 data_dir=data_dir, packs=packs)
 
 
 @app.command()

@@ -7,11 +7,11 @@ about a bad pack is ever reported as a traceback.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How serious a finding is; ordered error > warning > info."""
 
     ERROR = "error"

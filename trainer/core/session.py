@@ -227,6 +227,8 @@ class Session:
                     self._need(rnd, "scoring")
                     rnd.feedback = text
             case FeedbackChanged(text=text):
+                if rnd.phase == "done":  # already recorded: an edit now would be lost
+                    raise SessionError(f"round {rnd.index + 1} is done")
                 rnd.feedback = text
             case ChoicesChanged(selected=selected):
                 self._need(rnd, "answering")
@@ -245,12 +247,15 @@ class Session:
                     rnd.started_at = now
                     rnd.paused = False
             case SampleRunCompleted(run=run):
+                self._need(rnd, "answering")  # a run that ends after submitting is stale
+                self._need_coding(rnd)
                 rnd.sample_runs += 1
                 rnd.last_sample_run = run
             case Submitted():
                 self._submit(rnd, now)
             case RunCompleted(run=run):
                 self._need(rnd, "reviewing")
+                self._need_coding(rnd)  # before storing it: evaluate would reject it forever
                 rnd.run = run
                 self._evaluate(rnd)
             case Scored(criterion_id=cid, level=level):
@@ -297,6 +302,11 @@ class Session:
         if rnd.phase not in phases:
             raise SessionError(f"round {rnd.index + 1} is {rnd.phase}, not {'/'.join(phases)}")
 
+    @staticmethod
+    def _need_coding(rnd: RoundState) -> None:
+        if rnd.kind != "coding":
+            raise SessionError(f"a {rnd.kind} question has no tests to run")
+
     def _submit(self, rnd: RoundState, now: float) -> None:
         if rnd.role == "candidate":
             self._need(rnd, "answering")
@@ -320,6 +330,9 @@ class Session:
             raise SessionError(f"'{cid}' is not a criterion of this question")
         if level is None:
             rnd.scores.pop(cid, None)
+        elif isinstance(level, bool) or not isinstance(level, int):
+            # stored, it would make every later evaluation raise
+            raise SessionError(f"level {level!r} is not a whole number")
         elif 1 <= level <= crit.max_score:
             rnd.scores[cid] = level
         else:

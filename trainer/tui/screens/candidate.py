@@ -11,8 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, SelectionList, Static, TextArea
-from textual.widgets.selection_list import Selection
+from textual.widgets import Footer, Markdown, Static, TextArea
 
 from trainer.core.packs.model import CodingQuestion, MultipleChoiceQuestion
 from trainer.core.session import (
@@ -26,6 +25,7 @@ from trainer.core.session import (
 )
 from trainer.tui.safe import safe, safe_markdown, styled
 from trainer.tui.screens.modals import ConfirmScreen
+from trainer.tui.widgets.choices import ChoiceList
 from trainer.tui.widgets.countdown import Countdown
 from trainer.tui.widgets.evidence import run_lines
 
@@ -89,12 +89,11 @@ class CandidateScreen(Screen[None]):
         q = self.question
         if isinstance(q, MultipleChoiceQuestion):
             hint = "Pick one" if q.select == "single" else "Select all that apply"
-            yield Static(styled(f"{hint} (space to select, ctrl+s to submit)", "$text-muted"))
-            yield SelectionList[str](
-                *(
-                    Selection(safe(f"{c.id}) {c.text}"), c.id, c.id in self.round.selected)
-                    for c in q.choices
-                ),
+            yield Static(styled(f"{hint} (Space or Enter selects, ctrl+s submits)", "$text-muted"))
+            yield ChoiceList(
+                q.choices,
+                multiple=q.select == "multiple",
+                selected=self.round.selected,
                 id="choices",
             )
             return
@@ -146,18 +145,17 @@ class CandidateScreen(Screen[None]):
             elapsed=self.round.elapsed(self.session.clock()),
         )
 
-    @on(SelectionList.SelectedChanged, "#choices")
-    def _chosen(self, event: SelectionList.SelectedChanged[str]) -> None:
-        q = self.question
-        chosen = list(event.selection_list.selected)
-        if isinstance(q, MultipleChoiceQuestion) and q.select == "single" and len(chosen) > 1:
-            newest = [c for c in chosen if c not in self.round.selected]
-            keep = newest[-1] if newest else chosen[-1]
-            with event.selection_list.prevent(SelectionList.SelectedChanged):
-                event.selection_list.deselect_all()
-                event.selection_list.select(keep)
-            chosen = [keep]
-        self.session.apply(ChoicesChanged(tuple(chosen)))
+    @on(ChoiceList.Changed)
+    def _chosen(self, event: ChoiceList.Changed) -> None:
+        self.session.apply(ChoicesChanged(event.selected))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide keys that do nothing for this question (the footer only shows what works)."""
+        if action == "run_samples":
+            return isinstance(self.question, CodingQuestion)
+        if action == "hint":
+            return bool(self.question.hints)
+        return True
 
     def action_hint(self) -> None:
         if self.round.hints_shown >= len(self.question.hints):
@@ -165,7 +163,8 @@ class CandidateScreen(Screen[None]):
             return
         self.session.apply(HintRequested())
         self._show_hints()
-        self.query_one("#hints").scroll_visible()
+        hints = self.query_one("#hints")
+        self.call_after_refresh(hints.scroll_end, animate=False)
         self.flow.mark_draft(self.round.answer, hints=self.round.hints_shown)
 
     def action_pause(self) -> None:

@@ -48,6 +48,13 @@ class InterviewerScreen(Screen[None]):
                 lambda: self.round.remaining(s.clock()), lambda: self.round.paused, id="clock"
             )
         with VerticalScroll(id="interviewer-body"):
+            yield Static(
+                styled(
+                    "Read the question and the candidate's answer (PgDn scrolls), "
+                    "then Tab to the rubric and score it.",
+                    "italic $text-muted",
+                )
+            )
             yield Static(styled("The question you asked", "bold underline"), classes="section")
             yield Markdown(safe_markdown(q.prompt), open_links=False)
             if q.hints:
@@ -97,7 +104,7 @@ class InterviewerScreen(Screen[None]):
         return answer
 
     def on_mount(self) -> None:
-        self.query_one(RubricScorer).focus_first()
+        self.query_one("#interviewer-body").focus()
         if self.restored_text is not None:
             self.session.apply(AnswerChanged(self.restored_text))
 

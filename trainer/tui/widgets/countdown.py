@@ -11,7 +11,7 @@ from trainer.tui.safe import styled
 
 
 def format_clock(seconds: float) -> str:
-    seconds = int(abs(seconds))
+    seconds = round(abs(seconds))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
