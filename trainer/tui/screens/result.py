@@ -8,12 +8,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Markdown, Static
 
-from trainer.core.packs.model import CodingQuestion
+from trainer.core.packs.model import CodingQuestion, MultipleChoiceQuestion
 from trainer.core.session import RoundFinished, RunCompleted, Scored
-from trainer.tui.safe import safe, styled
+from trainer.tui.safe import safe, safe_markdown, styled
 from trainer.tui.widgets.approaches import ApproachTabs
 from trainer.tui.widgets.countdown import format_clock
 from trainer.tui.widgets.evidence import EvidenceView, run_lines
@@ -52,23 +53,33 @@ class ResultScreen(Screen[None]):
             yield EvidenceView(id="evidence")
             if isinstance(q, CodingQuestion):
                 yield Static(id="tests", classes="tests")
-            yield Static(
-                styled("Score yourself", "bold underline")
-                + styled(
-                    "  (up/down picks a criterion, 1-4 picks a level; "
-                    "unscored criteria use the trainer's suggestion where it has one)",
-                    "$text-muted",
-                ),
-                classes="section",
-            )
-            yield RubricScorer(self.criteria, self.round.scores, id="rubric")
-            yield Static(styled("Sample approaches", "bold underline"), classes="section")
-            yield ApproachTabs(q.approaches, code=isinstance(q, CodingQuestion))
+            if self.criteria:
+                yield Static(styled("Score yourself", "bold underline") + styled(
+                    "  (up/down picks a criterion, 1-4 picks a level; unscored criteria use "
+                    "the trainer's suggestion where it has one)", "$text-muted"),
+                    classes="section")
+                yield RubricScorer(self.criteria, self.round.scores, id="rubric")
+            if isinstance(q, MultipleChoiceQuestion):
+                yield Static(styled("Every choice, explained", "bold underline"),
+                             classes="section")
+                yield Static(Content("\n").join(
+                    styled("✓ " if c.correct else "✗ ", "$success" if c.correct else "$error")
+                    + safe(f"{c.id}) {c.text}", "bold") + Content("\n   ") + safe(c.feedback)
+                    for c in q.choices), id="all-choices")
+                if q.explanation:
+                    yield Markdown(safe_markdown(q.explanation), open_links=False)
+            else:
+                yield Static(styled("Sample approaches", "bold underline"), classes="section")
+                yield ApproachTabs(q.approaches, code=isinstance(q, CodingQuestion))
         yield Footer()
 
     def on_mount(self) -> None:
         self._refresh()
-        self.query_one(RubricScorer).focus_first()
+        if self.criteria:
+            self.query_one(RubricScorer).focus_first()
+            self.call_after_refresh(self.query_one("#result-body").scroll_home, animate=False)
+        else:
+            self.query_one("#result-body").focus()
         if self._pending:
             self._run_all()
 
