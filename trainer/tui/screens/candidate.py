@@ -52,7 +52,7 @@ class CandidateScreen(Screen[None]):
         self.entry = self.session.entry()
         self.round = self.session.current
         self.restored_text = restored_text
-        self._running = False
+        self._sample_run_active = False
 
     @property
     def question(self):  # type: ignore[no-untyped-def]
@@ -117,6 +117,8 @@ class CandidateScreen(Screen[None]):
             self.session.apply(AnswerChanged(self.restored_text))
         editor = self.query("#editor, #choices").first()
         editor.focus()
+        if isinstance(editor, TextArea) and editor.text != self.round.answer:
+            self.session.apply(AnswerChanged(editor.text))
         if isinstance(editor, TextArea) and isinstance(self.question, CodingQuestion):
             lines = editor.text.splitlines()
             editor.move_cursor((len(lines) - 1, len(lines[-1]) if lines else 0))
@@ -176,9 +178,9 @@ class CandidateScreen(Screen[None]):
         if not isinstance(self.question, CodingQuestion):
             self.notify("Only coding questions have tests to run.", markup=False)
             return
-        if self._running:
+        if self._sample_run_active:
             return
-        self._running = True
+        self._sample_run_active = True
         self.query_one("#runs", Static).update(styled("Running the sample tests…", "italic"))
         self._run_samples()
 
@@ -196,11 +198,12 @@ class CandidateScreen(Screen[None]):
                 limits_from_question(q),
             )
         finally:
-            self._running = False
+            self._sample_run_active = False
         if self.round.phase != "answering":
             return
         self.session.apply(SampleRunCompleted(result))
-        head = styled(f"Sample tests: {result.passed}/{len(result.tests)} passed\n", "bold")
+        total = len(result.tests) + len(result.not_run)
+        head = styled(f"Sample tests: {result.passed}/{total} passed\n", "bold")
         self.query_one("#runs", Static).update(head + run_lines(result))
 
     def action_submit(self) -> None:

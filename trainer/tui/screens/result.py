@@ -34,7 +34,7 @@ class ResultScreen(Screen[None]):
         self.round = self.session.current
         self.entry = self.session.entry()
         self.criteria = self.session.criteria()
-        self._pending = isinstance(self.entry.question, CodingQuestion)
+        self._full_run_pending = isinstance(self.entry.question, CodingQuestion)
 
     def compose(self) -> ComposeResult:
         q = self.entry.question
@@ -54,18 +54,28 @@ class ResultScreen(Screen[None]):
             if isinstance(q, CodingQuestion):
                 yield Static(id="tests", classes="tests")
             if self.criteria:
-                yield Static(styled("Score yourself", "bold underline") + styled(
-                    "  (up/down picks a criterion, 1-4 picks a level; unscored criteria use "
-                    "the trainer's suggestion where it has one)", "$text-muted"),
-                    classes="section")
+                yield Static(
+                    styled("Score yourself", "bold underline")
+                    + styled(
+                        "  (up/down picks a criterion, 1-4 picks a level; unscored criteria use "
+                        "the trainer's suggestion where it has one)",
+                        "$text-muted",
+                    ),
+                    classes="section",
+                )
                 yield RubricScorer(self.criteria, self.round.scores, id="rubric")
             if isinstance(q, MultipleChoiceQuestion):
-                yield Static(styled("Every choice, explained", "bold underline"),
-                             classes="section")
-                yield Static(Content("\n").join(
-                    styled("✓ " if c.correct else "✗ ", "$success" if c.correct else "$error")
-                    + safe(f"{c.id}) {c.text}", "bold") + Content("\n   ") + safe(c.feedback)
-                    for c in q.choices), id="all-choices")
+                yield Static(styled("Every choice, explained", "bold underline"), classes="section")
+                yield Static(
+                    Content("\n").join(
+                        styled("✓ " if c.correct else "✗ ", "$success" if c.correct else "$error")
+                        + safe(f"{c.id}) {c.text}", "bold")
+                        + Content("\n   ")
+                        + safe(c.feedback)
+                        for c in q.choices
+                    ),
+                    id="all-choices",
+                )
                 if q.explanation:
                     yield Markdown(safe_markdown(q.explanation), open_links=False)
             else:
@@ -80,7 +90,7 @@ class ResultScreen(Screen[None]):
             self.call_after_refresh(self.query_one("#result-body").scroll_home, animate=False)
         else:
             self.query_one("#result-body").focus()
-        if self._pending:
+        if self._full_run_pending:
             self._run_all()
 
     @work(exclusive=True, group="full-run")
@@ -95,7 +105,7 @@ class ResultScreen(Screen[None]):
         if self.round.phase != "reviewing":
             return
         self.session.apply(RunCompleted(result))
-        self._pending = False
+        self._full_run_pending = False
         self.query_one("#tests", Static).update(styled("All tests\n", "bold") + run_lines(result))
         self._refresh()
 
@@ -108,7 +118,7 @@ class ResultScreen(Screen[None]):
         ev = self.round.evaluation
         if ev is None:
             return
-        pending = "Running every test (sample and hidden)…" if self._pending else ""
+        pending = "Running every test (sample and hidden)…" if self._full_run_pending else ""
         self.query_one(EvidenceView).show(ev, pending)
         final = ev.final
         if ev.overall is None:
@@ -124,7 +134,7 @@ class ResultScreen(Screen[None]):
         self.query_one("#score", Static).update(text + styled(f"  time {t}", "$text-muted"))
 
     def action_next(self) -> None:
-        if self._pending:
+        if self._full_run_pending:
             self.notify("Still running the tests; the next round can wait a moment.", markup=False)
             return
         self.session.apply(RoundFinished())

@@ -47,6 +47,8 @@ def run_lines(run: RunResult, *, limit: int = 40) -> Content:
         parts.append(styled(f"… and {len(run.tests) - limit} more", "$text-muted"))
     if not run.tests:
         parts.append(styled(f"✗ {run.verdict.replace('_', ' ')}", "$error"))
+    if run.not_run:
+        parts.append(styled(f"· not run after that: {len(run.not_run)} test(s)", "$text-muted"))
     for note in run.notes:
         parts.append(safe(f"note: {note}", "italic $text-muted", one_line=True))
     if run.stdout.strip():

@@ -29,12 +29,12 @@ class LevelLine(Static):
         super().__init__(classes="level")
         self.criterion_id = criterion_id
         self.level = level
-        self._text = text
-        self._name = name
+        self._descriptor = text
+        self._level_name = name
 
     def render(self) -> object:
         head = styled(f" {self.level} ", "bold reverse" if self.has_class("-chosen") else "bold")
-        return head + styled(f" {self._name}: ", "bold") + safe(self._text)
+        return head + styled(f" {self._level_name}: ", "bold") + safe(self._descriptor)
 
     def on_click(self, event: events.Click) -> None:
         event.stop()
