@@ -57,8 +57,14 @@ def main(
 ) -> None:
     """With no command, open the practice app (the options are those of `practice`)."""
     if ctx.invoked_subcommand is None:
-        practice(role=role, pack_ids=pack_ids, question=question, rounds=rounds,
-                 data_dir=data_dir, packs=packs)
+        practice(
+            role=role,
+            pack_ids=pack_ids,
+            question=question,
+            rounds=rounds,
+            data_dir=data_dir,
+            packs=packs,
+        )
 
 
 @app.command()
@@ -73,10 +79,41 @@ def practice(
     """Open the practice app (the default command)."""
     from trainer.tui.launch import launch  # lazy: keeps textual out of other commands
 
-    raise typer.Exit(launch(
-        role=role.value, pack_ids=list(pack_ids or []), question=question, rounds=rounds,
-        data_dir=data_dir, extra_packs=[Path(p) for p in packs or []],
-    ))
+    raise typer.Exit(
+        launch(
+            role=role.value,
+            pack_ids=list(pack_ids or []),
+            question=question,
+            rounds=rounds,
+            data_dir=data_dir,
+            extra_packs=[Path(p) for p in packs or []],
+        )
+    )
+
+
+@app.command()
+def info(data_dir: DataDirOption = None) -> None:
+    """Show where trainer keeps its data, which packs it finds and how code is sandboxed."""
+    from trainer.core.packs.discovery import builtin_packs_dir, pack_files
+    from trainer.paths import data_dir as resolve_data_dir
+    from trainer.paths import drafts_dir, history_db_path, user_packs_dir
+
+    base = resolve_data_dir(data_dir)
+    typer.echo(f"trainer {__version__}")
+    typer.echo(f"data folder:     {base}")
+    typer.echo(f"history:         {history_db_path(base)}")
+    typer.echo(f"drafts:          {drafts_dir(base)}")
+    user = user_packs_dir(base)
+    typer.echo(f"your packs:      {user} ({len(pack_files(user))} files)")
+    builtin = builtin_packs_dir()
+    typer.echo(f"built-in packs:  {builtin} ({len(pack_files(builtin))} files)")
+    from trainer.core.evaluation.runner import sandbox_capabilities
+
+    caps = sandbox_capabilities()
+    typer.echo(
+        "code runner:     "
+        + ", ".join(f"{k}={'yes' if v else 'no'}" for k, v in sorted(caps.items()))
+    )
 
 
 def run() -> None:

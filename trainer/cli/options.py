@@ -9,8 +9,12 @@ import typer
 
 DataDirOption = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Where history, drafts and your packs live.",
-                 envvar="TRAINER_DATA_DIR", show_envvar=False),
+    typer.Option(
+        "--data-dir",
+        help="Where history, drafts and your packs live.",
+        envvar="TRAINER_DATA_DIR",
+        show_envvar=False,
+    ),
 ]
 PacksOption = Annotated[
     list[Path] | None,

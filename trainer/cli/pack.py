@@ -58,8 +58,9 @@ def _err() -> Console:
 def validate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Pack files or folders. Default: the built-in packs.",
-                       show_default=False),
+        typer.Argument(
+            help="Pack files or folders. Default: the built-in packs.", show_default=False
+        ),
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     fail_on: Annotated[
@@ -101,8 +102,9 @@ def validate(
         extra_check = check_pack_solutions
     from trainer.core.packs.validate import validate_files
 
-    report = validate_files(files, max_bytes=max_bytes, display=display_path,
-                            extra_check=extra_check)
+    report = validate_files(
+        files, max_bytes=max_bytes, display=display_path, extra_check=extra_check
+    )
     if fmt is Format.json:
         sys.stdout.write(as_json(report) + "\n")
     elif fmt is Format.parsable:
@@ -183,8 +185,9 @@ def new(
         _err().print(Text(f"trainer: {target} exists; use --force to overwrite"))
         raise typer.Exit(2)
     schema_path = _schema_file(data_dir)
-    _atomic_write(target, starter_pack(pack_id, schema_path=schema_path.as_uri(),
-                                       filename=str(target)))
+    _atomic_write(
+        target, starter_pack(pack_id, schema_path=schema_path.as_uri(), filename=str(target))
+    )
     typer.echo(f"wrote {target}; check it with: trainer pack validate {target}")
 
 
@@ -223,14 +226,28 @@ def list_packs(
         )
         rows.append(row)
     if fmt is ListFormat.json:
-        sys.stdout.write(json.dumps({"format_version": 1, "packs": rows}, indent=2,
-                                    ensure_ascii=False) + "\n")
+        sys.stdout.write(
+            json.dumps({"format_version": 1, "packs": rows}, indent=2, ensure_ascii=False) + "\n"
+        )
         return
     table = Table(title="Question packs", show_lines=False)
-    for col in ("id", "title", "origin", "questions", "coding", "design", "behav.", "concept",
-                "choice", "status"):
-        table.add_column(col, justify="right" if col not in ("id", "title", "origin", "status")
-                         else "left", overflow="fold")
+    for col in (
+        "id",
+        "title",
+        "origin",
+        "questions",
+        "coding",
+        "design",
+        "behav.",
+        "concept",
+        "choice",
+        "status",
+    ):
+        table.add_column(
+            col,
+            justify="right" if col not in ("id", "title", "origin", "status") else "left",
+            overflow="fold",
+        )
     for row in rows:
         kinds = row.get("kinds") or {}
         assert isinstance(kinds, dict)

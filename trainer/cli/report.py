@@ -36,8 +36,7 @@ def summary_line(report: ValidationReport) -> str:
     found = [n(s["errors"], "error"), n(s["warnings"], "warning")]
     if s["infos"]:
         found.append(n(s["infos"], "info"))
-    return (f"{', '.join(found)} in {n(s['files'], 'file')} "
-            f"({n(s['questions'], 'question')})")
+    return f"{', '.join(found)} in {n(s['files'], 'file')} ({n(s['questions'], 'question')})"
 
 
 def as_json(report: ValidationReport, *, extra: dict[str, object] | None = None) -> str:
@@ -45,8 +44,12 @@ def as_json(report: ValidationReport, *, extra: dict[str, object] | None = None)
         "format_version": JSON_FORMAT_VERSION,
         "summary": summary(report),
         "files": [
-            {"file": f.file, "pack_id": f.pack_id, "questions": f.questions,
-             "errors": sum(1 for d in f.diagnostics if d.severity is Severity.ERROR)}
+            {
+                "file": f.file,
+                "pack_id": f.pack_id,
+                "questions": f.questions,
+                "errors": sum(1 for d in f.diagnostics if d.severity is Severity.ERROR),
+            }
             for f in report.files
         ],
         "diagnostics": [d.to_json() for d in report.diagnostics],
@@ -80,8 +83,9 @@ def as_github(report: ValidationReport) -> Iterator[str]:
             props += [f"line={d.line}", f"col={d.column}"]
         props.append(f"title={_gh_escape(d.rule, prop=True)}")
         message = d.message + (f" (hint: {d.hint})" if d.hint else "")
-        yield make_visible(f"::{level[d.severity]} {','.join(props)}::{_gh_escape(message)}",
-                           keep_newlines=False)
+        yield make_visible(
+            f"::{level[d.severity]} {','.join(props)}::{_gh_escape(message)}", keep_newlines=False
+        )
 
 
 def _source_lines(path: str, cache: dict[str, list[str]]) -> list[str]:
@@ -105,8 +109,11 @@ def print_text(report: ValidationReport, console: Console, *, show_source: bool 
         for d in freport.diagnostics:
             _print_one(d, console, _source_lines(d.file, cache) if show_source else [])
         console.print()
-    style = "bold red" if report.count(Severity.ERROR) else (
-        "yellow" if report.count(Severity.WARNING) else "green")
+    style = (
+        "bold red"
+        if report.count(Severity.ERROR)
+        else ("yellow" if report.count(Severity.WARNING) else "green")
+    )
     console.print(Text(summary_line(report), style=style))
 
 
@@ -125,11 +132,15 @@ def _print_one(d: Diagnostic, console: Console, lines: list[str]) -> None:
         prefix = make_visible(raw[: max(0, d.column - 1)], keep_newlines=False, tab_size=1)
         gutter = f"{d.line:>5} | "
         console.print(Text(gutter, style="dim") + Text(shown), soft_wrap=True)
-        console.print(Text(" " * (len(gutter) - 2) + "| ", style="dim")
-                      + Text(" " * len(prefix) + "^", style=_STYLE[d.severity]), soft_wrap=True)
+        console.print(
+            Text(" " * (len(gutter) - 2) + "| ", style="dim")
+            + Text(" " * len(prefix) + "^", style=_STYLE[d.severity]),
+            soft_wrap=True,
+        )
     if d.hint:
-        console.print(Text("      = hint: ", style="dim") + Text(make_visible(d.hint)),
-                      soft_wrap=True)
+        console.print(
+            Text("      = hint: ", style="dim") + Text(make_visible(d.hint)), soft_wrap=True
+        )
 
 
 def display_path(path: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App
@@ -12,6 +13,10 @@ from textual.command import Hit, Hits, Provider
 
 from trainer.tui.screens.home import HomeScreen
 from trainer.tui.services import Services, StartOptions
+
+if TYPE_CHECKING:
+    from trainer.core.selection import Filters
+    from trainer.core.storage.drafts import Draft
 
 
 class QuestionCommands(Provider):
@@ -149,42 +154,25 @@ class TrainerApp(App[None]):
         role: str,
         first: tuple[str, str] | None = None,
         pack_ids: list[str] | None = None,
-        restore: object = None,
+        restore: Draft | None = None,
         rounds: int | None = None,
-        kind: str | None = None,
-        difficulty: str | None = None,
-        tag: str | None = None,
-        text: str = "",
+        filters: Filters | None = None,
     ) -> None:
         from trainer.core.selection import Filters
 
-        filters = Filters(
-            pack_ids=frozenset(pack_ids or ()),
-            kinds=frozenset([kind] if kind else ()),
-            difficulties=frozenset([difficulty] if difficulty else ()),
-            tags=frozenset([tag] if tag else ()),
-            text=text,
-        )
+        if filters is None:
+            filters = Filters(pack_ids=frozenset(pack_ids or ()))
         self.flow.start(
             role=role,
             rounds=rounds or self.options.rounds,
             filters=filters,
             first=first,
             restore=restore,
-        )  # type: ignore[arg-type]
+        )
 
     @on(HomeScreen.StartRequested)
     def _start_requested(self, event: HomeScreen.StartRequested) -> None:
-        self._start(
-            role=event.role,
-            rounds=event.rounds,
-            first=event.first,
-            pack_ids=[event.pack_id] if event.pack_id else None,
-            kind=event.kind,
-            difficulty=event.difficulty,
-            tag=event.tag,
-            text=event.text,
-        )
+        self._start(role=event.role, rounds=event.rounds, first=event.first, filters=event.filters)
 
     def start_with(self, key: tuple[str, str]) -> None:
         if self.flow.session is not None and not self.flow.session.finished:

@@ -181,15 +181,15 @@ def _check_scales_and_criteria(ctx: _Ctx) -> None:
             )
     for ci, crit in enumerate(pack.criteria):
         path: tuple[PathPart, ...] = ("criteria", ci)
-        scale = pack.scale(crit.scale)
-        if scale is None:
+        crit_scale = pack.scale(crit.scale)
+        if crit_scale is None:
             _missing_scale(ctx, crit.scale, (*path, "scale") if crit.scale else path)
             continue
-        if len(crit.descriptors) != len(scale.levels):
+        if len(crit.descriptors) != len(crit_scale.levels):
             ctx.add(
                 "descriptor-count",
                 f"criterion '{crit.id}' has {len(crit.descriptors)} descriptors; scale "
-                f"'{scale.id}' has {len(scale.levels)} levels",
+                f"'{crit_scale.id}' has {len(crit_scale.levels)} levels",
                 (*path, "descriptors"),
                 hint="write one descriptor per level, lowest first",
             )

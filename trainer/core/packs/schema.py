@@ -31,8 +31,10 @@ def pack_json_schema() -> dict[str, Any]:
     defs = schema.get("definitions", {})
     if "Signal" in defs:  # the model also accepts a plain string (see Signal._from_string)
         signal = defs["Signal"]
-        defs["Signal"] = {"anyOf": [{"type": "string", "minLength": 1}, signal],
-                          "description": signal.get("description", "")}
+        defs["Signal"] = {
+            "anyOf": [{"type": "string", "minLength": 1}, signal],
+            "description": signal.get("description", ""),
+        }
     schema = {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": SCHEMA_ID,

@@ -60,7 +60,9 @@ def validate_files(
 
 
 def _validate(
-    paths: Sequence[Path], max_bytes: int, display: Callable[[Path], str],
+    paths: Sequence[Path],
+    max_bytes: int,
+    display: Callable[[Path], str],
     extra_check: ExtraCheck | None,
 ) -> ValidationReport:
     report = ValidationReport()

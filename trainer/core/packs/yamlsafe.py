@@ -64,7 +64,7 @@ _AMBIGUOUS_11 = re.compile(
 _NUMBER_START = frozenset("0123456789-+.")
 
 
-class _Resolver(_Loader):  # type: ignore[misc, valid-type]
+class _Resolver(_Loader):  # type: ignore[misc]
     """libyaml composer with YAML-1.2 core-schema resolution of plain scalars."""
 
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
@@ -86,7 +86,8 @@ class _Resolver(_Loader):  # type: ignore[misc, valid-type]
 
 
 _SPECIAL: dict[str, str] = {
-    **dict.fromkeys(_NULLS, NULL), **dict.fromkeys(_BOOLS, BOOL),
+    **dict.fromkeys(_NULLS, NULL),
+    **dict.fromkeys(_BOOLS, BOOL),
     **dict.fromkeys(_BOOL_11, AMBIGUOUS),
 }
 
@@ -236,8 +237,8 @@ def load_yaml(data: bytes, file: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     except yaml.MarkedYAMLError as exc:
         raise PackError([_syntax_diagnostic(exc, file, text)]) from None
     except yaml.reader.ReaderError as exc:
-        prefix = text[: exc.position]
-        line, column = prefix.count("\n") + 1, exc.position - (prefix.rfind("\n") + 1) + 1
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
         raise PackError(
             [
                 Diagnostic(
@@ -286,8 +287,8 @@ def _check_anchors(text: str, file: str, out: list[Diagnostic]) -> None:
                     Severity.ERROR,
                     f"{what}: anchors and aliases are not allowed in packs",
                     file,
-                    mark.line + 1,
-                    mark.column + 1,
+                    (mark.line + 1) if mark else 1,
+                    (mark.column + 1) if mark else 1,
                     hint="write the value out in full; packs are read by people as well as tools",
                 )
             )
@@ -300,7 +301,7 @@ def _check_anchors(text: str, file: str, out: list[Diagnostic]) -> None:
 def _syntax_diagnostic(exc: yaml.MarkedYAMLError, file: str, text: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    at_tab = bool(mark) and 0 <= mark.index < len(text) and text[mark.index] == "\t"
+    at_tab = mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t"
     problem = exc.problem or "invalid YAML"
     message = f"{exc.context}: {problem}" if exc.context else problem
     rule, hint = "yaml-syntax", None

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 from trainer.tui.safe import safe, styled
 
 if TYPE_CHECKING:
-    from trainer.core.selection import Entry, QuestionBank
+    from trainer.core.selection import Entry, Filters, QuestionBank
 
 KIND_LABELS = {
     "coding": "Coding",
@@ -45,11 +45,7 @@ class HomeScreen(Screen[None]):
     class StartRequested(Message):
         role: str
         rounds: int
-        pack_id: str | None
-        kind: str | None
-        difficulty: str | None
-        tag: str | None
-        text: str
+        filters: Filters
         first: tuple[str, str] | None
 
     def __init__(self, role: str = "alternate", rounds: int = 4) -> None:
@@ -119,29 +115,25 @@ class HomeScreen(Screen[None]):
         value = self.query_one(f"#{widget_id}", Select).value
         return value if isinstance(value, str) else None
 
-    def filters(self) -> dict[str, object]:
-        return {
-            "pack_id": self._value("pack"),
-            "kind": self._value("kind"),
-            "difficulty": self._value("difficulty"),
-            "tag": self._value("tag"),
-            "text": self.query_one("#search", Input).value.strip(),
-        }
+    def filters(self) -> Filters:
+        from trainer.core.selection import Filters
+
+        def one(widget_id: str) -> frozenset[str]:
+            value = self._value(widget_id)
+            return frozenset([value]) if value else frozenset()
+
+        return Filters(
+            pack_ids=one("pack"),
+            kinds=one("kind"),
+            difficulties=one("difficulty"),
+            tags=one("tag"),
+            text=self.query_one("#search", Input).value.strip(),
+        )
 
     def refilter(self) -> None:
         if self.bank is None:
             return
-        from trainer.core.selection import Filters
-
-        f = self.filters()
-        filters = Filters(
-            pack_ids=frozenset([f["pack_id"]]) if f["pack_id"] else frozenset(),
-            kinds=frozenset([f["kind"]]) if f["kind"] else frozenset(),
-            difficulties=frozenset([f["difficulty"]]) if f["difficulty"] else frozenset(),
-            tags=frozenset([f["tag"]]) if f["tag"] else frozenset(),
-            text=str(f["text"]),
-        )
-        self.matching = self.bank.filter(filters)
+        self.matching = self.bank.filter(self.filters())
         options = self.query_one("#questions", OptionList)
         options.clear_options()
         options.add_options(
@@ -188,17 +180,12 @@ class HomeScreen(Screen[None]):
         if not self.matching:
             self.notify("No question matches these filters.", severity="warning", markup=False)
             return
-        f = self.filters()
         self.post_message(
             self.StartRequested(
                 role=self._value("role") or "alternate",
                 rounds=self._rounds(),
-                pack_id=f["pack_id"],
-                kind=f["kind"],
-                difficulty=f["difficulty"],  # type: ignore[arg-type]
-                tag=f["tag"],
-                text=str(f["text"]),
-                first=first,  # type: ignore[arg-type]
+                filters=self.filters(),
+                first=first,
             )
         )
 

@@ -15,7 +15,7 @@ from trainer.tui.safe import safe, styled
 
 
 class ChoiceList(OptionList):
-    BINDINGS = [Binding("space", "toggle", "Select", show=True)]
+    BINDINGS = [Binding("space", "toggle_choice", "Select", show=True)]
 
     @dataclass
     class Changed(Message):
@@ -54,7 +54,7 @@ class ChoiceList(OptionList):
         self.set_options(self._choice_options())
         self.highlighted = highlighted
 
-    def action_toggle(self) -> None:
+    def action_toggle_choice(self) -> None:
         index = self.highlighted
         if index is None:
             return
@@ -69,4 +69,4 @@ class ChoiceList(OptionList):
         self.post_message(self.Changed(tuple(self.chosen)))
 
     def action_select(self) -> None:  # Enter
-        self.action_toggle()
+        self.action_toggle_choice()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -38,7 +39,7 @@ class Countdown(Static):
         self.remaining = self._remaining_fn()
         self.paused = self._paused_fn()
 
-    def render(self) -> object:
+    def render(self) -> Content:
         value = self.remaining
         if value >= 0:
             text, style = f"{format_clock(value)} left", "bold" if value > 60 else "bold $warning"

@@ -14,6 +14,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
@@ -32,7 +33,7 @@ class LevelLine(Static):
         self._descriptor = text
         self._level_name = name
 
-    def render(self) -> object:
+    def render(self) -> Content:
         head = styled(f" {self.level} ", "bold reverse" if self.has_class("-chosen") else "bold")
         return head + styled(f" {self._level_name}: ", "bold") + safe(self._descriptor)
 
