@@ -62,7 +62,7 @@ class HomeScreen(Screen[None]):
         )
         with Vertical(id="filters"):
             with Horizontal(classes="filter-row"):
-                yield Input(placeholder="Search questions…", id="search")
+                yield Input(placeholder="Search questions…", id="search", compact=True)
                 yield Select(
                     [(v, k) for k, v in KIND_LABELS.items()],
                     prompt="Any kind",
