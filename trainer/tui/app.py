@@ -97,7 +97,7 @@ class TrainerApp(App[None]):
 
         home = self.screen if isinstance(self.screen, HomeScreen) else None
         if home is not None:
-            home.show_bank(self.services.load_bank(), self.services.pack_problems)
+            home.set_bank(self.services.load_bank(), self.services.pack_problems)
         drafts = [d for d in pending if isinstance(d, Draft)]
         if drafts:
             self._offer_draft(drafts[0])

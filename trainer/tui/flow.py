@@ -214,10 +214,7 @@ class Flow:
         from trainer.tui.screens.home import HomeScreen
 
         self.session = None
-        home = HomeScreen()
-        self.app.switch_screen(home)
-        if self.services.bank is not None:
-            home.call_after_refresh(home.show_bank, self.services.bank, [])
+        self.app.switch_screen(HomeScreen(bank=self.services.bank))
 
     # -- drafts -----------------------------------------------------------------------
 

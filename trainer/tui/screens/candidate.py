@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static, TextArea
 
 from trainer.core.packs.model import CodingQuestion, MultipleChoiceQuestion
@@ -24,7 +23,7 @@ from trainer.core.session import (
     Submitted,
 )
 from trainer.tui.safe import safe, safe_markdown, styled
-from trainer.tui.screens.modals import ConfirmScreen
+from trainer.tui.screens.base import RoundScreen
 from trainer.tui.widgets.choices import ChoiceList
 from trainer.tui.widgets.countdown import Countdown
 from trainer.tui.widgets.evidence import run_lines
@@ -33,7 +32,9 @@ if TYPE_CHECKING:
     from trainer.tui.flow import Flow
 
 
-class CandidateScreen(Screen[None]):
+class CandidateScreen(RoundScreen):
+    STAGE = "Candidate"
+
     BINDINGS = [
         Binding("ctrl+g", "hint", "Hint", priority=True),
         Binding("ctrl+r", "run_samples", "Run samples", priority=True),
@@ -46,11 +47,7 @@ class CandidateScreen(Screen[None]):
         """The answer was submitted; the flow shows the result."""
 
     def __init__(self, flow: Flow, restored_text: str | None = None) -> None:
-        super().__init__(classes="round-screen")
-        self.flow = flow
-        self.session = flow.require_session()
-        self.entry = self.session.entry()
-        self.round = self.session.current
+        super().__init__(flow)
         self.restored_text = restored_text
         self._sample_run_active = False
 
@@ -61,9 +58,8 @@ class CandidateScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         q = self.question
         s = self.session
-        head = styled(f"Round {self.round.index + 1}/{len(s.rounds)} · Candidate · ", "$accent")
         with Horizontal(classes="round-header"):
-            yield Static(head + safe(q.title, "bold", one_line=True), classes="round-title")
+            yield self.title_bar()
             yield Countdown(
                 lambda: self.round.remaining(s.clock()), lambda: self.round.paused, id="clock"
             )
@@ -212,18 +208,11 @@ class CandidateScreen(Screen[None]):
             self.round.answer.strip() == self.question.signature.starter_code().strip()
         )
         if empty or starter:
-            self.app.push_screen(
-                ConfirmScreen(
-                    "Your answer is empty. Submit anyway?", yes="Submit", no="Keep working"
-                ),
-                self._confirmed,
+            self.confirm_then(
+                "Your answer is empty. Submit anyway?", "Submit", "Keep working", self._submit
             )
             return
         self._submit()
-
-    def _confirmed(self, yes: bool | None) -> None:
-        if yes:
-            self._submit()
 
     def _submit(self) -> None:
         if self.round.phase != "answering":

@@ -48,9 +48,12 @@ class HomeScreen(Screen[None]):
         filters: Filters
         first: tuple[str, str] | None
 
-    def __init__(self, role: str = "alternate", rounds: int = 4) -> None:
+    def __init__(self, role: str = "alternate", rounds: int = 4,
+                 bank: QuestionBank | None = None) -> None:
         super().__init__()
         self.bank: QuestionBank | None = None
+        self._loaded_bank = bank
+        self._problems: list[str] = []
         self.matching: list[Entry] = []
         self._role, self._initial_rounds = role, rounds
 
@@ -92,6 +95,16 @@ class HomeScreen(Screen[None]):
         yield Static(styled("Loading packs…", "italic $text-muted"), id="count")
         yield OptionList(id="questions")
         yield Footer()
+
+    def on_mount(self) -> None:
+        if self._loaded_bank is not None:
+            self.call_after_refresh(self.show_bank, self._loaded_bank, self._problems)
+
+    def set_bank(self, bank: QuestionBank, problems: list[str]) -> None:
+        """Show the packs once the filters exist (the pack loader may finish first)."""
+        self._loaded_bank, self._problems = bank, problems
+        if self.is_mounted:
+            self.call_after_refresh(self.show_bank, bank, problems)
 
     def show_bank(self, bank: QuestionBank, problems: list[str]) -> None:
         self.bank = bank

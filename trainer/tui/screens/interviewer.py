@@ -8,12 +8,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static, TextArea
 
 from trainer.core.session import AnswerChanged, Scored, Submitted
 from trainer.tui.safe import safe, safe_markdown, styled
-from trainer.tui.screens.modals import ConfirmScreen
+from trainer.tui.screens.base import RoundScreen
 from trainer.tui.widgets.countdown import Countdown
 from trainer.tui.widgets.rubric import RubricScorer
 
@@ -21,29 +20,20 @@ if TYPE_CHECKING:
     from trainer.tui.flow import Flow
 
 
-class InterviewerScreen(Screen[None]):
+class InterviewerScreen(RoundScreen):
+    STAGE = "Interviewer"
+
     BINDINGS = [Binding("ctrl+s", "submit", "Submit scores", priority=True)]
 
     def __init__(self, flow: Flow, restored_text: str | None = None) -> None:
-        super().__init__(classes="round-screen")
-        self.flow = flow
-        self.session = flow.require_session()
-        self.round = self.session.current
-        self.entry = self.session.entry()
-        self.criteria = self.session.criteria()
+        super().__init__(flow)
         self.restored_text = restored_text
-        q = self.entry.question
-        self.reference = next(r for r in q.reference_answers if r.id == self.round.reference_id)
 
     def compose(self) -> ComposeResult:
         q = self.entry.question
         s = self.session
         with Horizontal(classes="round-header"):
-            yield Static(
-                styled(f"Round {self.round.index + 1}/{len(s.rounds)} · Interviewer · ", "$accent")
-                + safe(q.title, "bold", one_line=True),
-                classes="round-title",
-            )
+            yield self.title_bar()
             yield Countdown(
                 lambda: self.round.remaining(s.clock()), lambda: self.round.paused, id="clock"
             )
@@ -121,20 +111,14 @@ class InterviewerScreen(Screen[None]):
     def action_submit(self) -> None:
         missing = [c.title for c in self.criteria if c.id not in self.round.scores]
         if missing:
-            self.app.push_screen(
-                ConfirmScreen(
-                    f"Not scored yet: {', '.join(missing)}. Reveal anyway?",
-                    yes="Reveal",
-                    no="Keep scoring",
-                ),
-                self._confirmed,
+            self.confirm_then(
+                f"Not scored yet: {', '.join(missing)}. Reveal anyway?",
+                "Reveal",
+                "Keep scoring",
+                self._submit,
             )
             return
         self._submit()
-
-    def _confirmed(self, yes: bool | None) -> None:
-        if yes:
-            self._submit()
 
     def _submit(self) -> None:
         if self.round.phase != "scoring":

@@ -9,12 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 
 from trainer.core.packs.model import CodingQuestion, MultipleChoiceQuestion
 from trainer.core.session import RoundFinished, RunCompleted, Scored
 from trainer.tui.safe import safe, safe_markdown, styled
+from trainer.tui.screens.base import RoundScreen
 from trainer.tui.widgets.approaches import ApproachTabs
 from trainer.tui.widgets.countdown import format_clock
 from trainer.tui.widgets.evidence import EvidenceView, run_lines
@@ -24,29 +24,19 @@ if TYPE_CHECKING:
     from trainer.tui.flow import Flow
 
 
-class ResultScreen(Screen[None]):
+class ResultScreen(RoundScreen):
+    STAGE = "Result"
+
     BINDINGS = [Binding("ctrl+n", "next", "Next round", priority=True)]
 
     def __init__(self, flow: Flow) -> None:
-        super().__init__(classes="round-screen")
-        self.flow = flow
-        self.session = flow.require_session()
-        self.round = self.session.current
-        self.entry = self.session.entry()
-        self.criteria = self.session.criteria()
+        super().__init__(flow)
         self._full_run_pending = isinstance(self.entry.question, CodingQuestion)
 
     def compose(self) -> ComposeResult:
         q = self.entry.question
         with Horizontal(classes="round-header"):
-            yield Static(
-                styled(
-                    f"Round {self.round.index + 1}/{len(self.session.rounds)} · Result · ",
-                    "$accent",
-                )
-                + safe(q.title, "bold", one_line=True),
-                classes="round-title",
-            )
+            yield self.title_bar()
             yield Static(id="score", classes="score")
         with VerticalScroll(id="result-body"):
             yield Static(styled("What the trainer saw", "bold underline"), classes="section")

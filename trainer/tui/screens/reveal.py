@@ -8,40 +8,29 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Markdown, Static
 
 from trainer.core.session import RoundFinished
 from trainer.tui.safe import safe, safe_markdown, safe_text, styled
+from trainer.tui.screens.base import RoundScreen
 
 if TYPE_CHECKING:
     from trainer.tui.flow import Flow
 
 
-class RevealScreen(Screen[None]):
+class RevealScreen(RoundScreen):
+    STAGE = "Calibration"
+
     BINDINGS = [Binding("ctrl+n", "next", "Next round", priority=True)]
 
     def __init__(self, flow: Flow) -> None:
-        super().__init__(classes="round-screen")
-        self.flow = flow
-        self.session = flow.require_session()
-        self.round = self.session.current
-        self.entry = self.session.entry()
-        q = self.entry.question
-        self.reference = next(r for r in q.reference_answers if r.id == self.round.reference_id)
+        super().__init__(flow)
 
     def compose(self) -> ComposeResult:
         cal = self.round.calibration
         assert cal is not None
         with Horizontal(classes="round-header"):
-            yield Static(
-                styled(
-                    f"Round {self.round.index + 1}/{len(self.session.rounds)} · Calibration · ",
-                    "$accent",
-                )
-                + safe(self.entry.question.title, "bold", one_line=True),
-                classes="round-title",
-            )
+            yield self.title_bar()
             mae = f"{float(cal.mae) * 100:.0f}% off" if cal.mae is not None else "not scored"
             yield Static(styled(mae, "bold"), classes="score")
         with VerticalScroll(id="reveal-body"):
