@@ -1,13 +1,14 @@
 """Guards the built-in coding pack against silently shrinking or drifting.
 
 The validator checks that a pack is well formed; these tests check that this pack keeps
-the content it promises: at least fifteen problems from easy to hard over the core
-topics, each with enough sample and hidden tests, two or more working approaches, a
-deliberately slow approach proven slow by a large generated test on at least five of
-them, and a graded, imperfect candidate answer. The reference code is also run here,
-in-process on the pack's own tests (only the fast approaches; `pack validate --run`
-checks the slow ones time out), so a wrong expected value cannot slip in. Each check
-returns a list of problems, and the mutation tests prove that every check can fail.
+the content it promises: the eighteen problems listed below (never fewer than fifteen),
+easy to hard over the core topics, each with enough sample and hidden tests, two or
+more working approaches, a deliberately slow approach proven slow by a large generated
+test on at least five of them, and a graded, imperfect candidate answer. The reference
+code is also run here, in-process on the pack's own tests (only the fast approaches;
+`pack validate --run` checks that the slow ones time out), so a wrong expected value
+cannot slip in. Each check returns a list of problems, and the mutation tests prove
+that every check can fail.
 """
 
 from __future__ import annotations
@@ -50,6 +51,26 @@ REQUIRED_TAGS = (
     "binary-search",
 )
 DIFFICULTY_ORDER = {"easy": 0, "medium": 1, "hard": 2}
+QUESTION_IDS = (
+    "best-single-trade",
+    "balanced-brackets",
+    "repeat-within-k",
+    "sorted-squares",
+    "balanced-tree",
+    "count-groups",
+    "merge-intervals",
+    "meeting-rooms",
+    "days-until-warmer",
+    "count-subarrays-with-sum",
+    "ship-within-days",
+    "validate-search-tree",
+    "build-order",
+    "network-delay",
+    "longest-increasing-subsequence",
+    "max-path-sum",
+    "edit-distance",
+    "trapped-rain-water",
+)
 
 KEBAB = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*\Z")
 MIN_QUESTIONS = 15
@@ -111,9 +132,9 @@ def pack_problems(pack: Pack) -> list[str]:
     slow = [q.id for q in questions if any(a.expect == "time_limit" for a in q.approaches)]
     if len(slow) < MIN_SLOW_QUESTIONS:
         problems.append(f"{len(slow)} slow approaches, expected at least {MIN_SLOW_QUESTIONS}")
-    ids = [q.id for q in questions]
-    if len(set(ids)) != len(ids):
-        problems.append("question ids are not unique")
+    ids = tuple(q.id for q in questions)
+    if ids != QUESTION_IDS:
+        problems.append(f"questions are {ids}, expected {QUESTION_IDS}")
     return problems
 
 
@@ -353,14 +374,6 @@ def plain_data() -> dict[str, Any]:
     data = load_yaml(PACK_FILE.read_bytes(), str(PACK_FILE)).data
     assert isinstance(data, dict)
     return data
-
-
-def _question_ids() -> list[str]:
-    data = load_yaml(PACK_FILE.read_bytes(), str(PACK_FILE)).data
-    return [q["id"] for q in data["questions"]]
-
-
-QUESTION_IDS = _question_ids()
 
 
 def _coding_question(pack: Pack, question_id: str) -> CodingQuestion:
