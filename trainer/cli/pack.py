@@ -16,12 +16,13 @@ from rich.table import Table
 from rich.text import Text
 
 from trainer.cli.options import DataDirOption, PacksOption
-from trainer.cli.report import as_github, as_json, as_parsable, display_path, print_text
 from trainer.core.diagnostics import Severity
 from trainer.core.packs.discovery import builtin_packs_dir, discover, pack_files
-from trainer.core.packs.model import KINDS
-from trainer.core.packs.yamlsafe import DEFAULT_MAX_BYTES
+from trainer.core.packs.limits import DEFAULT_MAX_BYTES
 from trainer.core.text import make_visible
+
+# Loading packs (YAML, pydantic) is imported inside the commands that need it, so
+# `trainer --help` and the TUI's start-up do not pay for it.
 
 app = typer.Typer(
     help="Write and check question packs.", no_args_is_help=True, rich_markup_mode=None
@@ -94,6 +95,8 @@ def validate(
         for path in missing:
             _err().print(Text(f"trainer: no such file or folder: {path}"))
         raise typer.Exit(2)
+
+    from trainer.cli.report import as_github, as_json, as_parsable, display_path, print_text
 
     extra_check = None
     if run:
@@ -198,7 +201,9 @@ def list_packs(
     data_dir: DataDirOption = None,
 ) -> None:
     """Show discovered packs (built-in, your packs folder, --packs) with questions per kind."""
+    from trainer.cli.report import display_path
     from trainer.core.packs.loader import load_pack_file
+    from trainer.core.packs.model import KINDS
     from trainer.paths import data_dir as resolve_data_dir
     from trainer.paths import user_packs_dir
 

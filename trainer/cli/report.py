@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
 
 from trainer.core.diagnostics import Diagnostic, Severity
-from trainer.core.packs.validate import ValidationReport
 from trainer.core.text import make_visible
+
+if TYPE_CHECKING:
+    from trainer.core.packs.validate import ValidationReport
 
 JSON_FORMAT_VERSION = 1
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}

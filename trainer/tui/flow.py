@@ -13,11 +13,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from trainer.core.autosave import Autosaver, draft_key
-from trainer.core.recording import attempt_record
-from trainer.core.selection import Entry, Filters, plan_rounds
-from trainer.core.session import RoundState, Session
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the domain imports pydantic; load it after the first frame, not before
+    from trainer.core.selection import Entry, Filters
+    from trainer.core.session import RoundState, Session
     from trainer.core.storage.drafts import Draft
     from trainer.tui.app import TrainerApp
     from trainer.tui.services import Services
@@ -51,6 +50,9 @@ class Flow:
         restore: Draft | None = None,
         seed: int | None = None,
     ) -> bool:
+        from trainer.core.selection import plan_rounds
+        from trainer.core.session import Session
+
         bank = self.services.load_bank()
         pool = bank.filter(filters)
         first_entry: Entry | None = bank.get(*first) if first else None
@@ -168,6 +170,8 @@ class Flow:
             self.show_round()
 
     def _record(self, rnd: RoundState) -> None:
+        from trainer.core.recording import attempt_record
+
         session = self.require_session()
         answer_text = ""
         if rnd.role == "interviewer":

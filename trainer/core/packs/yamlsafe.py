@@ -24,9 +24,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from trainer.core.diagnostics import Diagnostic, PackError, PathPart, Severity
-
-DEFAULT_MAX_BYTES = 8 * 1024 * 1024
-MAX_DEPTH = 64
+from trainer.core.packs.limits import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES
+from trainer.core.packs.limits import MAX_DEPTH
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 HAVE_C_LOADER = _Loader is not yaml.SafeLoader

@@ -48,8 +48,9 @@ class HomeScreen(Screen[None]):
         filters: Filters
         first: tuple[str, str] | None
 
-    def __init__(self, role: str = "alternate", rounds: int = 4,
-                 bank: QuestionBank | None = None) -> None:
+    def __init__(
+        self, role: str = "alternate", rounds: int = 4, bank: QuestionBank | None = None
+    ) -> None:
         super().__init__()
         self.bank: QuestionBank | None = None
         self._loaded_bank = bank
