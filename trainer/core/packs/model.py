@@ -62,7 +62,7 @@ class Scale(_Model):
     """An ordered list of levels, lowest first; a score is the 1-based level number."""
 
     id: Id
-    levels: list[str] = Field(min_length=2, max_length=10)
+    levels: list[str] = Field(min_length=2, max_length=9)  # number keys pick 1-9
 
 
 class Signal(_Model):
@@ -187,7 +187,7 @@ class TestCase(_Model):
 
 
 class Limits(_Model):
-    """Resource limits for running a coding answer, per test."""
+    """Limits for running a coding answer: wall time per test; memory and output per run."""
 
     time_s: float = Field(default=2.0, gt=0, le=60)
     memory_mb: int = Field(default=256, ge=16, le=4096)
