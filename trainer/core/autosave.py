@@ -50,7 +50,7 @@ class Autosaver:
                 return False
             try:
                 self.sink.save(self.key, text, meta)
-            except OSError:
+            except Exception:
                 with self._lock:  # keep it for the next try
                     if self._pending is None:
                         self._pending = text

@@ -13,7 +13,7 @@ Phases:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from trainer.core.evaluation.calibration import Calibration, calibrate_question
@@ -153,11 +153,9 @@ class RoundState:
         return self.time_limit_s - self.elapsed(now)
 
     def to_dict(self) -> dict[str, Any]:
-        data = {
-            k: v
-            for k, v in asdict(self).items()
-            if k not in ("evaluation", "calibration", "run", "last_sample_run")
-        }
+        skip = ("evaluation", "calibration", "run", "last_sample_run")
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+        data["scores"] = dict(self.scores)
         data["evaluation"] = self.evaluation.to_dict() if self.evaluation else None
         data["calibration"] = self.calibration.to_dict() if self.calibration else None
         return data
