@@ -10,15 +10,21 @@ Run: python benchmarks/runner.py [--repeat 15]
 
 from __future__ import annotations
 
+import os
+import sys
+
+# Run as a script, this folder is sys.path[0], where benchmarks/typing.py would shadow the
+# standard library's typing module: put the repository root there instead.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+if sys.path and os.path.abspath(sys.path[0] or os.curdir) == _HERE:
+    sys.path[0] = os.path.dirname(_HERE)
+
 import argparse
 import os
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from trainer.core.evaluation.results import TestSpec  # noqa: E402
 from trainer.core.evaluation.runner import (  # noqa: E402

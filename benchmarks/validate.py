@@ -9,14 +9,21 @@ Run: python benchmarks/validate.py [--questions 1000] [--files 10] [--repeat 3]
 
 from __future__ import annotations
 
+import os
+import sys
+
+# Run as a script, this folder is sys.path[0], where benchmarks/typing.py would shadow the
+# standard library's typing module: put the repository root there instead.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+if sys.path and os.path.abspath(sys.path[0] or os.curdir) == _HERE:
+    sys.path[0] = os.path.dirname(_HERE)
+
 import argparse
 import json
 import shutil
 import sys
 import tempfile
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import measure, report  # noqa: E402
 
