@@ -81,8 +81,8 @@ def question(i: int, kind: str) -> str:
             f"        solution: |\n          def solve_{i}(nums, k):\n"
             "              return sum(nums[:k]) if nums else 0\n",
         )
-        base += f"""    signature: {{function: solve_{i}, params: ["nums: list[int]", "k: int"], returns: int}}
-"""
+        sig = 'params: ["nums: list[int]", "k: int"], returns: int'
+        base += f"    signature: {{function: solve_{i}, {sig}}}\n"
         base += """    tests:
       - {id: t1, visibility: sample, args: [[1, 2, 3], 2], expected: 5}
       - {id: t2, visibility: sample, args: [[], 0], expected: 0}
