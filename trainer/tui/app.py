@@ -48,8 +48,8 @@ class TrainerApp(App[None]):
     COMMANDS = App.COMMANDS | {QuestionCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
-        Binding("question_mark", "help", "Help"),
-        Binding("f1", "help", "Help", show=False),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("f1", "help", "Help"),
         Binding("f8", "toggle_theme", "Theme", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]

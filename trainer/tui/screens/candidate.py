@@ -85,7 +85,10 @@ class CandidateScreen(RoundScreen):
         q = self.question
         if isinstance(q, MultipleChoiceQuestion):
             hint = "Pick one" if q.select == "single" else "Select all that apply"
-            yield Static(styled(f"{hint} (Space or Enter selects, ctrl+s submits)", "$text-muted"))
+            yield Static(
+                styled(f"{hint} (Space or Enter selects, ctrl+s submits)", "$text-muted"),
+                classes="choice-hint",
+            )
             yield ChoiceList(
                 q.choices,
                 multiple=q.select == "multiple",
@@ -126,11 +129,10 @@ class CandidateScreen(RoundScreen):
         if not total:
             widget.update(styled("No hints for this question.", "$text-muted"))
             return
-        parts = [
-            styled(f"Hints {len(hints)}/{total}", "bold")
-            + styled("  (ctrl+g for the next)" if len(hints) < total else "", "$text-muted")
-        ]
-        for i, hint in enumerate(hints, start=1):
+        more = "  (ctrl+g for the next)" if len(hints) < total else ""
+        parts = [styled(f"Hints {len(hints)}/{total}", "bold") + styled(more, "$text-muted")]
+        # newest first: the hint just asked for is always in view without scrolling
+        for i, hint in reversed(list(enumerate(hints, start=1))):
             parts.append(styled(f"{i}. ", "bold $warning") + safe(hint))
         widget.update(styled("\n", "").join(parts))
 
@@ -161,8 +163,7 @@ class CandidateScreen(RoundScreen):
             return
         self.session.apply(HintRequested())
         self._show_hints()
-        hints = self.query_one("#hints")
-        self.call_after_refresh(hints.scroll_end, animate=False)
+        self.query_one("#hints").scroll_home(animate=False)
         self.flow.mark_draft(self.round.answer, hints=self.round.hints_shown)
 
     def action_pause(self) -> None:

@@ -155,7 +155,7 @@ class HomeScreen(Screen[None]):
                 Option(
                     safe(e.question.title, "bold", one_line=True)
                     + styled(
-                        f"  {KIND_LABELS[e.question.kind]} · {e.question.difficulty} · ",
+                        f" · {KIND_LABELS[e.question.kind]} · {e.question.difficulty} · ",
                         "$text-muted",
                     )
                     + safe(e.pack.pack.id, "$text-muted", one_line=True)
@@ -163,11 +163,13 @@ class HomeScreen(Screen[None]):
                 for e in self.matching
             ]
         )
+        if self.matching:
+            options.highlighted = 0
         total = len(self.bank.entries)
         self.query_one("#count", Static).update(
             styled(
-                f"{len(self.matching)} of {total} questions · Enter starts with the highlighted one"
-                " · ctrl+s starts a session",
+                f"{len(self.matching)} of {total} questions · enter: start with this one"
+                " · ctrl+s: a mixed session",
                 "$text-muted",
             )
         )

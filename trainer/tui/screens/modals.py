@@ -55,10 +55,8 @@ class RestoreDraftScreen(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Static(styled("Unfinished answer found", "bold"), classes="dialog-title")
             yield Static(safe(f"{self.where} · saved {self.saved}", "$text-muted"))
-            preview = "\n".join(self.text.splitlines()[:6])
             yield Static(
-                safe(shorten(preview, 400) if "\n" not in preview else preview[:400]),
-                classes="draft-preview",
+                safe(shorten(self.text.replace("\n", " ⏎ "), 360)), classes="draft-preview"
             )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Restore", variant="primary", id="restore")
@@ -76,20 +74,26 @@ class RestoreDraftScreen(ModalScreen[bool]):
 
 HELP = """\
 Everywhere
-  ?            this help              ctrl+p   command palette (jump to a question)
-  ctrl+q       quit (answers are saved as you type)
-  f8           switch light/dark theme
+  ? or f1     this help
+  ctrl+p      command palette: find a question by its title
+  f8          light or dark theme
+  ctrl+q      quit (answers are saved as you type)
 Home
-  enter        start with the highlighted question     ctrl+s   start a session
-  /            search                                   tab      move between fields
+  type        filter the questions (tab moves between the filters)
+  enter       start a session with the highlighted question
+  ctrl+s      start a mixed session from the filtered questions
 Candidate round
-  ctrl+g       next hint              ctrl+r   run the sample tests (coding)
-  ctrl+t       pause/resume clock     ctrl+s   submit the answer
-  space        select a choice (multiple choice)
-Result and interviewer rounds
-  up/down      move between criteria  1-9      score the focused criterion
-  0            clear a score          ctrl+s   submit scores (interviewer)
-  ctrl+n       next round
+  ctrl+g      show the next hint
+  ctrl+r      run the sample tests (coding)
+  ctrl+t      pause or resume the clock
+  space       select a choice (multiple choice)
+  ctrl+s      submit your answer
+Result screen and interviewer round
+  tab         move between the text and the rubric
+  up, down    move between criteria
+  1-9         score the highlighted criterion; 0 clears it
+  ctrl+s      reveal the reference scores (interviewer)
+  ctrl+n      next round
 """
 
 

@@ -16,7 +16,6 @@ from trainer.core.session import RoundFinished, RunCompleted, Scored
 from trainer.tui.safe import safe, safe_markdown, styled
 from trainer.tui.screens.base import RoundScreen
 from trainer.tui.widgets.approaches import ApproachTabs
-from trainer.tui.widgets.countdown import format_clock
 from trainer.tui.widgets.evidence import EvidenceView, run_lines
 from trainer.tui.widgets.rubric import RubricScorer
 
@@ -120,8 +119,7 @@ class ResultScreen(RoundScreen):
                 text += styled(f" · {final.verdict}", "bold $accent")
             if final.partial:
                 text += styled(" (partial)", "$text-muted")
-        t = format_clock(self.round.elapsed_at_submit or 0)
-        self.query_one("#score", Static).update(text + styled(f"  time {t}", "$text-muted"))
+        self.query_one("#score", Static).update(text)
 
     def action_next(self) -> None:
         if self._full_run_pending:

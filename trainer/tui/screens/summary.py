@@ -39,7 +39,7 @@ class SummaryScreen(Screen[None]):
         s = self.summary
         yield Static(styled("Session summary", "bold $accent"), classes="round-header")
         with VerticalScroll(id="summary-body"):
-            yield DataTable(id="rounds", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="rounds-table", cursor_type="row", zebra_stripes=True)
             lines = [
                 styled(f"Rounds: {len(s.rounds)} · time {format_clock(s.total_time_s)}", "bold")
             ]
@@ -71,7 +71,7 @@ class SummaryScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#rounds", DataTable)
+        table = self.query_one("#rounds-table", DataTable)
         table.add_columns(
             "#", "Role", "Question", "Score", "Verdict", "Calibration", "Time", "Hints"
         )
