@@ -31,7 +31,7 @@ class RevealScreen(RoundScreen):
         assert cal is not None
         with Horizontal(classes="round-header"):
             yield self.title_bar()
-            mae = f"{float(cal.mae) * 100:.0f}% off" if cal.mae is not None else "not scored"
+            mae = f"{float(cal.mae) * 100:.0f}% gap" if cal.mae is not None else "not scored"
             yield Static(styled(mae, "bold"), classes="score")
         with VerticalScroll(id="reveal-body"):
             agree = cal.verdict_agrees

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from trainer.core.recording import summarise
+from trainer.core.text import shorten
 from trainer.tui.safe import safe_text, styled
 from trainer.tui.widgets.countdown import format_clock
 
@@ -48,8 +49,9 @@ class SummaryScreen(Screen[None]):
             if s.mean_calibration is not None:
                 lines.append(
                     styled(
-                        f"Interviewer calibration this session: {s.mean_calibration * 100:.0f}% "
-                        "mean gap from the reference (lower is better)",
+                        f"Gap from the reference scores this session: "
+                        f"{s.mean_calibration * 100:.0f}%"
+                        " (interviewer rounds; lower is better)",
                         "",
                     )
                 )
@@ -72,23 +74,17 @@ class SummaryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#rounds-table", DataTable)
-        table.add_columns(
-            "#", "Role", "Question", "Score", "Verdict", "Calibration", "Time", "Hints"
-        )
+        table.add_columns("#", "As", "Question", "Score", "Verdict", "Gap", "Time", "Hints")
         for r in self.summary.rounds:
+            over = r.time_s > r.time_limit_s
             table.add_row(
                 str(r.index + 1),
-                r.role,
-                safe_text(r.title),
+                "cand." if r.role == "candidate" else "intv.",
+                safe_text(shorten(r.title, 24)),
                 f"{r.score * 100:.0f}%" if r.score is not None else "—",
                 safe_text(r.verdict or "—"),
-                (f"{r.calibration_mae * 100:.0f}% off" + (" ✓" if r.verdict_agreed else ""))
-                if r.calibration_mae is not None
-                else "—",
-                Text(
-                    f"{format_clock(r.time_s)}/{format_clock(r.time_limit_s)}",
-                    style="red" if r.time_s > r.time_limit_s else "",
-                ),
+                f"{r.calibration_mae * 100:.0f}%" if r.calibration_mae is not None else "—",
+                Text(format_clock(r.time_s) + ("!" if over else ""), style="red" if over else ""),
                 str(r.hints),
             )
         table.focus()
