@@ -99,7 +99,9 @@ def _start(fn: Callable[[], object], errors: list[BaseException]) -> threading.T
         ([("mark", "a"), ("flush",), ("flush",)], ["a"], [True, False], 0),
         ([("mark", "a"), ("mark", "b"), ("mark", "c"), ("flush",)], ["c"], [True], 0),
         ([("mark", "a"), ("flush",), ("mark", "b"), ("flush",)], ["a", "b"], [True, True], 0),
-        ([("mark", ""), ("flush",)], [""], [True], 0),  # clearing the editor is a change too
+        # clearing the editor (or leaving only the starter code) removes the draft
+        ([("mark", ""), ("flush",)], [], [False], 1),
+        ([("mark", "a"), ("flush",), ("mark", "  "), ("flush",)], ["a"], [True, False], 1),
         ([("mark", "a"), ("discard",), ("flush",)], [], [False], 1),
         ([("mark", "a"), ("discard",), ("mark", "b"), ("flush",)], [], [False], 1),
         (

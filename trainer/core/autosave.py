@@ -18,9 +18,12 @@ class DraftSink(Protocol):
 
 
 class Autosaver:
-    def __init__(self, sink: DraftSink, key: str, meta: Mapping[str, Any]) -> None:
+    def __init__(
+        self, sink: DraftSink, key: str, meta: Mapping[str, Any], *, blank: str = ""
+    ) -> None:
         self.sink = sink
         self.key = key
+        self.blank = blank.strip()  # text that means "nothing typed yet" (e.g. starter code)
         self.meta: dict[str, Any] = dict(meta)
         self._pending: str | None = None
         self._lock = threading.Lock()
@@ -49,6 +52,9 @@ class Autosaver:
             if text is None or self.closed:
                 return False
             try:
+                if text.strip() == self.blank:
+                    self.sink.discard(self.key)  # nothing worth offering back
+                    return False
                 self.sink.save(self.key, text, meta)
             except Exception:
                 with self._lock:  # keep it for the next try

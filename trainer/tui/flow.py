@@ -129,6 +129,8 @@ class Flow:
 
         session = self.require_session()
         rnd = session.current
+        question = session.entry().question
+        starter = getattr(question, "signature", None)
         self.autosaver = Autosaver(
             self.services.drafts,
             draft_key(rnd.role, rnd.pack_id, rnd.question_id),
@@ -136,8 +138,9 @@ class Flow:
                 "role": rnd.role,
                 "pack_id": rnd.pack_id,
                 "question_id": rnd.question_id,
-                "title": session.entry().question.title,
+                "title": question.title,
             },
+            blank=starter.starter_code() if starter is not None and rnd.role == "candidate" else "",
         )
         if restored_text is not None:
             self.autosaver.mark(restored_text)

@@ -108,6 +108,8 @@ class HomeScreen(Screen[None]):
             self.call_after_refresh(self.show_bank, bank, problems)
 
     def show_bank(self, bank: QuestionBank, problems: list[str]) -> None:
+        if self not in self.app.screen_stack:
+            return  # a direct start replaced the home screen before the packs arrived
         self.bank = bank
         packs = self.query_one("#pack", Select)
         packs.set_options([(safe(p.pack.title, one_line=True), p.pack.id) for p in bank.packs])
