@@ -37,10 +37,10 @@ LOREM = (
 
 
 def question(i: int, kind: str) -> str:
-    base = f"""  - id: q-{i}-{kind.replace('_', '-')}
+    base = f"""  - id: q-{i}-{kind.replace("_", "-")}
     kind: {kind}
     title: Practice question number {i}
-    difficulty: {['easy', 'medium', 'hard'][i % 3]}
+    difficulty: {["easy", "medium", "hard"][i % 3]}
     tags: [arrays, hashing, tag-{i % 17}]
     time_limit_min: {10 + i % 30}
     prompt: |
@@ -138,8 +138,10 @@ def main() -> None:
             (folder / f"bench-{f}.yaml").write_text(pack_text(f, args.questions))
         files = sorted(str(p) for p in folder.glob("*.yaml"))
         size = sum(Path(p).stat().st_size for p in files) / 1e6
-        print(f"{args.files} files x {args.questions} questions, {size:.1f} MB; "
-              f"median of {args.repeat}\n")
+        print(
+            f"{args.files} files x {args.questions} questions, {size:.1f} MB; "
+            f"median of {args.repeat}\n"
+        )
         floor_nogc = "import gc; gc.disable()\n" + (
             "import sys, yaml\n"
             "for p in sys.argv[1:]:\n"
@@ -152,13 +154,21 @@ def main() -> None:
             "    with open(p, 'rb') as fh:\n"
             "        yaml.load(fh, Loader=yaml.CSafeLoader)\n"
         )
-        floor = measure("floor: yaml.load(CSafeLoader), gc paused", [py, "-c", floor_nogc, *files],
-                        repeat=args.repeat)
-        plain = measure("yaml.load(CSafeLoader), gc on (default)", [py, "-c", floor_code, *files],
-                        repeat=args.repeat)
-        trainer = measure("trainer pack validate", [py, "-m", "trainer", "pack", "validate",
-                                                    "--format", "json", str(folder)],
-                          repeat=args.repeat)
+        floor = measure(
+            "floor: yaml.load(CSafeLoader), gc paused",
+            [py, "-c", floor_nogc, *files],
+            repeat=args.repeat,
+        )
+        plain = measure(
+            "yaml.load(CSafeLoader), gc on (default)",
+            [py, "-c", floor_code, *files],
+            repeat=args.repeat,
+        )
+        trainer = measure(
+            "trainer pack validate",
+            [py, "-m", "trainer", "pack", "validate", "--format", "json", str(folder)],
+            repeat=args.repeat,
+        )
         others = [plain, trainer]
         checker = shutil.which("check-jsonschema") or str(Path(py).parent / "check-jsonschema")
         if Path(checker).exists():
@@ -166,9 +176,13 @@ def main() -> None:
             from trainer.core.packs.schema import pack_json_schema
 
             schema.write_text(json.dumps(pack_json_schema()))
-            others.append(measure("check-jsonschema --schemafile (exported)",
-                                  [checker, "--schemafile", str(schema), *files],
-                                  repeat=args.repeat))
+            others.append(
+                measure(
+                    "check-jsonschema --schemafile (exported)",
+                    [checker, "--schemafile", str(schema), *files],
+                    repeat=args.repeat,
+                )
+            )
         else:
             print("check-jsonschema not installed: pip install -e '.[bench]'")
         report(floor, others)

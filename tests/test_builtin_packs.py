@@ -44,15 +44,27 @@ def test_pack_has_its_questions(packs: dict[str, object], pack_id: str) -> None:
 
 def test_coding_pack_has_slow_approaches_proven_slow(packs: dict[str, object]) -> None:
     pack = packs["coding"]
-    slow = [q.id for q in pack.questions  # type: ignore[attr-defined]
-            if isinstance(q, CodingQuestion)
-            and any(a.expect == "time_limit" for a in q.approaches)]
+    slow = [
+        q.id
+        for q in pack.questions  # type: ignore[attr-defined]
+        if isinstance(q, CodingQuestion) and any(a.expect == "time_limit" for a in q.approaches)
+    ]
     assert len(slow) >= 5
 
 
 def test_builtin_packs_validate_with_run_clean() -> None:
     """Every declared verdict is confirmed by really running the solutions (about 15 s)."""
     result = CliRunner().invoke(
-        app, ["pack", "validate", "--run", "--fail-on", "warning", "-f", "parsable",
-              str(builtin_packs_dir())])
+        app,
+        [
+            "pack",
+            "validate",
+            "--run",
+            "--fail-on",
+            "warning",
+            "-f",
+            "parsable",
+            str(builtin_packs_dir()),
+        ],
+    )
     assert result.exit_code == 0, result.output

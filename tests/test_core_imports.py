@@ -20,7 +20,9 @@ CORE_MODULES = [
 def _loaded_after(code: str) -> set[str]:
     out = subprocess.run(
         [sys.executable, "-c", code + "\nimport sys; print(' '.join(sorted(sys.modules)))"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return set(out.split())
 
@@ -43,8 +45,9 @@ def test_all_core_modules_import_no_ui_library() -> None:
     assert not {"textual", "typer", "rich"} & loaded
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["pack", "--help"], ["pack", "validate"],
-                                  ["pack", "rules"]])
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["pack", "--help"], ["pack", "validate"], ["pack", "rules"]]
+)
 def test_cli_commands_do_not_import_textual(argv: list[str]) -> None:
     code = (
         "import sys\n"

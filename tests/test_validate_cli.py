@@ -15,8 +15,7 @@ from trainer.cli.main import app
 runner = CliRunner()
 HEADER = 'schema_version: 1\npack: {id: bad, title: Bad, version: "1"}\n'
 QUESTION = (
-    "questions:\n  - id: q\n    kind: concept\n    title: T\n    difficulty: easy\n"
-    "    prompt: P\n"
+    "questions:\n  - id: q\n    kind: concept\n    title: T\n    difficulty: easy\n    prompt: P\n"
 )
 
 # name -> (bytes, expected exit code, a rule that must be reported, expected line or None)
@@ -27,37 +26,69 @@ CASES: dict[str, tuple[bytes, int, str, int | None]] = {
     "top-list": (b"- a\n- b\n", 1, "pack-not-mapping", 1),
     "top-scalar": (b"just text\n", 1, "pack-not-mapping", 1),
     "duplicate-keys": (HEADER.encode() + b"pack: {}\n", 1, "yaml-duplicate-key", 3),
-    "python-tag": (HEADER.encode() + b"x: !!python/object/apply:os.system ['touch PWNED']\n",
-                   1, "yaml-tag", 3),
+    "python-tag": (
+        HEADER.encode() + b"x: !!python/object/apply:os.system ['touch PWNED']\n",
+        1,
+        "yaml-tag",
+        3,
+    ),
     "custom-tag": (HEADER.encode() + b"x: !include other.yaml\n", 1, "yaml-tag", 3),
     "alias-bomb": (
-        ("a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n"
-         + "".join(f"{c}: &{c} [" + ",".join([f"*{p}"] * 9) + "]\n"
-                   for p, c in zip("abcdefgh", "bcdefghi", strict=True))).encode(),
-        1, "yaml-alias", 2),
+        (
+            "a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n"
+            + "".join(
+                f"{c}: &{c} [" + ",".join([f"*{p}"] * 9) + "]\n"
+                for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+            )
+        ).encode(),
+        1,
+        "yaml-alias",
+        2,
+    ),
     "recursive-alias": (b"a: &a [*a]\n", 1, "yaml-anchor", 1),
     "deep-nesting": (b"a: " + b"[" * 5000 + b"]" * 5000 + b"\n", 1, "yaml-syntax", 1),
     "not-utf8": (HEADER.encode() + b"x: caf\xe9\n", 1, "file-not-utf8", 3),
     "binary-junk": (bytes(range(256)) * 8, 1, "file-not-utf8", None),
     "two-documents": (HEADER.encode() + b"---\nb: 1\n", 1, "yaml-multiple-documents", 3),
     "schema-version": (b"schema_version: 9\npack: {id: x}\n", 1, "schema-version-unsupported", 1),
-    "missing-id": ((HEADER + QUESTION).replace("- id: q\n    kind", "- kind").encode(), 1,
-                   "field-missing", 4),
-    "unknown-kind": ((HEADER + QUESTION).replace("kind: concept", "kind: trivia").encode(), 1,
-                     "kind-unknown", 5),
-    "misspelt-field": ((HEADER + QUESTION).replace("prompt: P", "promt: P").encode(), 1,
-                       "field-unknown", 8),
-    "list-for-text": ((HEADER + QUESTION).replace("title: T", "title: [a, b]").encode(), 1,
-                      "type-mismatch", 6),
-    "title-no": (b'schema_version: 1\npack: {id: x, title: no, version: "1"}\n', 1,
-                 "yaml-ambiguous-scalar", 2),
+    "missing-id": (
+        (HEADER + QUESTION).replace("- id: q\n    kind", "- kind").encode(),
+        1,
+        "field-missing",
+        4,
+    ),
+    "unknown-kind": (
+        (HEADER + QUESTION).replace("kind: concept", "kind: trivia").encode(),
+        1,
+        "kind-unknown",
+        5,
+    ),
+    "misspelt-field": (
+        (HEADER + QUESTION).replace("prompt: P", "promt: P").encode(),
+        1,
+        "field-unknown",
+        8,
+    ),
+    "list-for-text": (
+        (HEADER + QUESTION).replace("title: T", "title: [a, b]").encode(),
+        1,
+        "type-mismatch",
+        6,
+    ),
+    "title-no": (
+        b'schema_version: 1\npack: {id: x, title: no, version: "1"}\n',
+        1,
+        "yaml-ambiguous-scalar",
+        2,
+    ),
 }
 
 
 @pytest.mark.timeout(20)
 @pytest.mark.parametrize("name", list(CASES))
-def test_bad_pack_gets_a_finding_not_a_traceback(name: str, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_pack_gets_a_finding_not_a_traceback(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data, code, rule, line = CASES[name]
     monkeypatch.chdir(tmp_path)
     path = tmp_path / f"{name}.yaml"
@@ -98,8 +129,9 @@ def test_usage_error_exits_2() -> None:
 
 def test_example_pack_is_clean_in_every_format() -> None:
     for fmt in ("text", "parsable", "json", "github"):
-        result = runner.invoke(app, ["pack", "validate", "-f", fmt, "--fail-on", "warning",
-                                     str(EXAMPLE_PACK)])
+        result = runner.invoke(
+            app, ["pack", "validate", "-f", fmt, "--fail-on", "warning", str(EXAMPLE_PACK)]
+        )
         assert result.exit_code == 0, result.output
 
 
@@ -153,8 +185,9 @@ def test_fail_on_warning(tmp_path: Path) -> None:
 
 def test_terminal_escapes_in_a_pack_are_shown_escaped(tmp_path: Path) -> None:
     path = tmp_path / "esc.yaml"
-    path.write_text('schema_version: 1\npack: {id: x, title: "\\e[2J\\e]52;c;AAAA\\a", '
-                    'version: 1}\n')
+    path.write_text(
+        'schema_version: 1\npack: {id: x, title: "\\e[2J\\e]52;c;AAAA\\a", version: 1}\n'
+    )
     result = runner.invoke(app, ["pack", "validate", str(path)])
     assert result.exit_code == 1
     assert "\x1b" not in result.output and "\x07" not in result.output

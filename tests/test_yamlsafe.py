@@ -19,10 +19,22 @@ def rules_of(data: bytes) -> list[str]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("a: 1", 1), ("a: -3", -3), ("a: 0x1f", 31), ("a: 0o17", 15), ("a: 1.5", 1.5),
-        ("a: true", True), ("a: False", False), ("a: ~", None), ("a: null", None),
-        ("a:", None), ("a: '1'", "1"), ("a: hello", "hello"), ("a: 1.0.0", "1.0.0"),
-        ("a: 'no'", "no"), ("a: \"12:30\"", "12:30"), ("a: 0", 0),
+        ("a: 1", 1),
+        ("a: -3", -3),
+        ("a: 0x1f", 31),
+        ("a: 0o17", 15),
+        ("a: 1.5", 1.5),
+        ("a: true", True),
+        ("a: False", False),
+        ("a: ~", None),
+        ("a: null", None),
+        ("a:", None),
+        ("a: '1'", "1"),
+        ("a: hello", "hello"),
+        ("a: 1.0.0", "1.0.0"),
+        ("a: 'no'", "no"),
+        ('a: "12:30"', "12:30"),
+        ("a: 0", 0),
     ],
 )
 def test_yaml12_scalars(text: str, expected: object) -> None:
@@ -32,8 +44,21 @@ def test_yaml12_scalars(text: str, expected: object) -> None:
     assert type(doc.data["a"]) is type(expected)
 
 
-@pytest.mark.parametrize("value", ["no", "Yes", "on", "OFF", "12:30", "2020-01-01", "0777",
-                                   "1_000", "0b101", "2001-12-14t21:59:43.10-05:00"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "no",
+        "Yes",
+        "on",
+        "OFF",
+        "12:30",
+        "2020-01-01",
+        "0777",
+        "1_000",
+        "0b101",
+        "2001-12-14t21:59:43.10-05:00",
+    ],
+)
 def test_yaml11_surprises_are_refused(value: str) -> None:
     doc = load_yaml(f"a: {value}\n".encode(), "t.yaml")
     assert [d.rule for d in doc.diagnostics] == ["yaml-ambiguous-scalar"]
