@@ -118,9 +118,10 @@ class CandidateScreen(RoundScreen):
         editor.focus()
         if isinstance(editor, TextArea) and editor.text != self.round.answer:
             self.session.apply(AnswerChanged(editor.text))
-        if isinstance(editor, TextArea) and isinstance(self.question, CodingQuestion):
-            lines = editor.text.splitlines()
-            editor.move_cursor((len(lines) - 1, len(lines[-1]) if lines else 0))
+        if isinstance(editor, TextArea) and editor.text:
+            # continue where the text ends (the starter's body, or a restored draft)
+            lines = editor.text.rstrip("\n").split("\n")
+            editor.move_cursor((len(lines) - 1, len(lines[-1])))
 
     def _show_hints(self) -> None:
         hints = self.session.visible_hints()
