@@ -149,7 +149,14 @@ async def wait_for(pilot: Pilot[None], check: Callable[[], object], what: str) -
 
 
 async def wait_screen(pilot: Pilot[None], kind: type[S]) -> S:
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, kind), kind.__name__)
+    """The screen once it is on top and has composed its widgets."""
+    await wait_for(
+        pilot,
+        lambda: isinstance(pilot.app.screen, kind) and pilot.app.screen.is_mounted
+        and bool(pilot.app.screen.children),
+        kind.__name__,
+    )
+    await pilot.pause()
     screen = pilot.app.screen
     assert isinstance(screen, kind)
     return screen

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import signal
+import threading
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import App
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
@@ -66,7 +67,7 @@ class TrainerApp(App[None]):
         self.push_screen(HomeScreen(self.options.role, self.options.rounds))
         self.set_interval(self.services.autosave_interval, self.flow.tick_autosave)
         self._install_signal_handlers()
-        self._load_packs()
+        self.call_after_refresh(self._start_pack_loader)  # after the first frame
 
     def _install_signal_handlers(self) -> None:
         import asyncio
@@ -82,7 +83,10 @@ class TrainerApp(App[None]):
         self.flow.flush_now()
         self.exit(return_code=1)
 
-    @work(thread=True, exclusive=True, group="packs")
+    def _start_pack_loader(self) -> None:
+        # A daemon thread, not a Textual worker: quitting at once must not wait for YAML.
+        threading.Thread(target=self._load_packs, name="packs", daemon=True).start()
+
     def _load_packs(self) -> None:
         bank = self.services.load_bank()
         pending = []
@@ -90,7 +94,10 @@ class TrainerApp(App[None]):
             pending = self.services.drafts.pending()
         except OSError:
             pass
-        self.call_from_thread(self._packs_loaded, bank, pending)
+        try:
+            self.call_from_thread(self._packs_loaded, bank, pending)
+        except RuntimeError:
+            pass  # the app has already closed
 
     def _packs_loaded(self, bank: object, pending: list[object]) -> None:
         from trainer.core.storage.drafts import Draft

@@ -55,6 +55,7 @@ class HomeScreen(Screen[None]):
         self.bank: QuestionBank | None = None
         self._loaded_bank = bank
         self._problems: list[str] = []
+        self._filters_ready = False
         self.matching: list[Entry] = []
         self._role, self._initial_rounds = role, rounds
 
@@ -64,48 +65,59 @@ class HomeScreen(Screen[None]):
             + styled("  practise interviews from both sides", "$text-muted"),
             id="home-title",
         )
-        with Vertical(id="filters"):
-            with Horizontal(classes="filter-row"):
-                yield Input(placeholder="Search questions…", id="search", compact=True)
-                yield Select(
+        yield Vertical(id="filters")  # filled after the first frame: Selects are slow to build
+        yield Static(styled("Loading packs…", "italic $text-muted"), id="count")
+        yield OptionList(id="questions")
+        yield Footer()
+
+    def _filter_rows(self) -> list[Horizontal]:
+        return [
+            Horizontal(
+                Input(placeholder="Search questions…", id="search", compact=True),
+                Select(
                     [(v, k) for k, v in KIND_LABELS.items()],
                     prompt="Any kind",
                     id="kind",
                     compact=True,
-                )
-                yield Select(
+                ),
+                Select(
                     [(d.capitalize(), d) for d in ("easy", "medium", "hard")],
                     prompt="Any level",
                     id="difficulty",
                     compact=True,
-                )
-            with Horizontal(classes="filter-row"):
-                yield Select([], prompt="All packs", id="pack", compact=True)
-                yield Select([], prompt="Any tag", id="tag", compact=True)
-                yield Select(
-                    ROLE_LABELS, value=self._role, allow_blank=False, id="role", compact=True
-                )
-                yield Input(
+                ),
+                classes="filter-row",
+            ),
+            Horizontal(
+                Select([], prompt="All packs", id="pack", compact=True),
+                Select([], prompt="Any tag", id="tag", compact=True),
+                Select(ROLE_LABELS, value=self._role, allow_blank=False, id="role", compact=True),
+                Input(
                     str(self._initial_rounds),
                     id="rounds",
                     type="integer",
                     max_length=2,
                     compact=True,
                     tooltip="Rounds in the session",
-                )
-        yield Static(styled("Loading packs…", "italic $text-muted"), id="count")
-        yield OptionList(id="questions")
-        yield Footer()
+                ),
+                classes="filter-row",
+            ),
+        ]
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._mount_filters)
+
+    async def _mount_filters(self) -> None:
+        await self.query_one("#filters", Vertical).mount_all(self._filter_rows())
+        self._filters_ready = True
         if self._loaded_bank is not None:
-            self.call_after_refresh(self.show_bank, self._loaded_bank, self._problems)
+            self.show_bank(self._loaded_bank, self._problems)
 
     def set_bank(self, bank: QuestionBank, problems: list[str]) -> None:
         """Show the packs once the filters exist (the pack loader may finish first)."""
         self._loaded_bank, self._problems = bank, problems
-        if self.is_mounted:
-            self.call_after_refresh(self.show_bank, bank, problems)
+        if self._filters_ready:
+            self.show_bank(bank, problems)
 
     def show_bank(self, bank: QuestionBank, problems: list[str]) -> None:
         if self not in self.app.screen_stack:
