@@ -256,8 +256,9 @@ def _verdict_text(verdict: str) -> str:
     return verdict.replace("_", " ")
 
 
-def _failure_text(test: TestResult) -> str:
-    parts = [f"First failure: {test.id} ({test.visibility}, {_verdict_text(test.verdict)})"]
+def failure_details(test: TestResult) -> str:
+    """Input, expected, actual and error of a failed test, as one line."""
+    parts = []
     if test.args_repr:
         parts.append(f"input {test.args_repr}")
     if test.expected_repr:
@@ -267,6 +268,12 @@ def _failure_text(test: TestResult) -> str:
     if test.error:
         parts.append(test.error)
     return "; ".join(parts)
+
+
+def _failure_text(test: TestResult) -> str:
+    head = f"First failure: {test.id} ({test.visibility}, {_verdict_text(test.verdict)})"
+    details = failure_details(test)
+    return f"{head}; {details}" if details else head
 
 
 def coding_evidence(

@@ -6,6 +6,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from trainer.core.evaluation.evaluation import Evaluation
+from trainer.core.evaluation.evidence import failure_details
 from trainer.core.evaluation.results import RunResult
 from trainer.tui.safe import safe, styled
 
@@ -28,20 +29,9 @@ def run_lines(run: RunResult, *, limit: int = 40) -> Content:
         line = styled(f"{mark} ", style) + safe(f"{test.id} ({test.visibility})", one_line=True)
         if not ok:
             line += styled(f"  {test.verdict.replace('_', ' ')}", style)
-            if test.visibility == "sample":  # hidden inputs stay hidden
-                detail = []
-                if test.args_repr:
-                    detail.append(f"input {test.args_repr}")
-                if test.expected_repr:
-                    detail.append(f"expected {test.expected_repr}")
-                if test.actual_repr:
-                    detail.append(f"got {test.actual_repr}")
-                if test.error:
-                    detail.append(test.error)
-                if detail:
-                    line += Content("\n    ") + safe(
-                        "; ".join(detail), "$text-muted", one_line=True
-                    )
+            detail = failure_details(test)
+            if detail and test.visibility == "sample":  # hidden inputs stay hidden here
+                line += Content("\n    ") + safe(detail, "$text-muted", one_line=True)
         parts.append(line)
     if len(run.tests) > limit:
         parts.append(styled(f"… and {len(run.tests) - limit} more", "$text-muted"))
