@@ -139,11 +139,10 @@ class CandidateScreen(RoundScreen):
 
     @on(TextArea.Changed, "#editor")
     def _typed(self, event: TextArea.Changed) -> None:
-        self.session.apply(AnswerChanged(event.text_area.text))
+        text = event.text_area.text  # joins the document's lines: once per key, not twice
+        self.session.apply(AnswerChanged(text))
         self.flow.mark_draft(
-            event.text_area.text,
-            hints=self.round.hints_shown,
-            elapsed=self.round.elapsed(self.session.clock()),
+            text, hints=self.round.hints_shown, elapsed=self.round.elapsed(self.session.clock())
         )
 
     @on(ChoiceList.Changed)

@@ -19,10 +19,13 @@ def format_clock(seconds: float) -> str:
 
 
 class Countdown(Static):
-    """Polls a `remaining()` callable; the screen owns the session, the widget only shows it."""
+    """Polls a `remaining()` callable; the screen owns the session, the widget only shows it.
 
-    remaining: reactive[float] = reactive(0.0)
-    paused: reactive[bool] = reactive(False)
+    The reactive holds the whole seconds shown, so the widget repaints once a second,
+    not on every poll.
+    """
+
+    shown: reactive[tuple[int, bool]] = reactive((0, False))
 
     def __init__(
         self, remaining: Callable[[], float], paused: Callable[[], bool], *, id: str | None = None
@@ -36,15 +39,14 @@ class Countdown(Static):
         self.set_interval(0.5, self.tick)
 
     def tick(self) -> None:
-        self.remaining = self._remaining_fn()
-        self.paused = self._paused_fn()
+        self.shown = (round(self._remaining_fn()), self._paused_fn())
 
     def render(self) -> Content:
-        value = self.remaining
+        value, paused = self.shown
         if value >= 0:
             text, style = f"{format_clock(value)} left", "bold" if value > 60 else "bold $warning"
         else:
             text, style = f"+{format_clock(value)} over", "bold $error"
-        if self.paused:
+        if paused:
             text, style = f"{text} · paused", "bold $text-muted"
         return styled(text, style)
