@@ -163,10 +163,11 @@ class Signature(_Model):
         return [p.split(":", 1)[0].strip() for p in self.params]
 
     def starter_code(self) -> str:
+        """The signature and an indented empty body, so typing starts the body at once."""
         if self.starter is not None:
             return self.starter
         ret = f" -> {self.returns}" if self.returns else ""
-        return f"def {self.function}({', '.join(p.strip() for p in self.params)}){ret}:\n    ...\n"
+        return f"def {self.function}({', '.join(p.strip() for p in self.params)}){ret}:\n    "
 
 
 class TestCase(_Model):

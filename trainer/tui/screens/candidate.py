@@ -120,7 +120,7 @@ class CandidateScreen(RoundScreen):
             self.session.apply(AnswerChanged(editor.text))
         if isinstance(editor, TextArea) and editor.text:
             # continue where the text ends (the starter's body, or a restored draft)
-            lines = editor.text.rstrip("\n").split("\n")
+            lines = editor.text.split("\n")
             editor.move_cursor((len(lines) - 1, len(lines[-1])))
 
     def _show_hints(self) -> None:
