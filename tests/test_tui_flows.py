@@ -152,8 +152,11 @@ async def wait_screen(pilot: Pilot[None], kind: type[S]) -> S:
     """The screen once it is on top and has composed its widgets."""
     await wait_for(
         pilot,
-        lambda: isinstance(pilot.app.screen, kind) and pilot.app.screen.is_mounted
-        and bool(pilot.app.screen.children),
+        lambda: (
+            isinstance(pilot.app.screen, kind)
+            and pilot.app.screen.is_mounted
+            and bool(pilot.app.screen.children)
+        ),
         kind.__name__,
     )
     await pilot.pause()
