@@ -61,3 +61,22 @@ def test_cli_commands_do_not_import_textual(argv: list[str]) -> None:
     loaded = _loaded_after(code)
     assert "typer" in loaded
     assert "textual" not in loaded
+
+
+def test_bare_trainer_opens_the_app_without_typer() -> None:
+    code = (
+        "import sys\n"
+        "sys.argv = ['trainer']\n"
+        "import trainer.tui.launch as launch\n"
+        "calls = []\n"
+        "launch.launch = lambda **kw: calls.append(kw) or 0\n"
+        "from trainer.cli.entry import run\n"
+        "try:\n"
+        "    run()\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n"
+        "assert calls and calls[0]['role'] == 'alternate', calls\n"
+    )
+    loaded = _loaded_after(code)
+    assert "trainer.cli.entry" in loaded
+    assert "typer" not in loaded and "pydantic" not in loaded

@@ -1,6 +1,6 @@
 """`python -m trainer` runs the same entry point as the `trainer` script."""
 
-from trainer.cli.main import run
+from trainer.cli.entry import run
 
 if __name__ == "__main__":
     run()
