@@ -6,7 +6,7 @@ about a bad pack is ever reported as a traceback.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -57,23 +57,6 @@ class Diagnostic:
         data["severity"] = self.severity.value
         data["path"] = self.path_str
         return data
-
-
-@dataclass
-class DiagnosticList:
-    """Collects findings; loading and validation never stop at the first."""
-
-    items: list[Diagnostic] = field(default_factory=list)
-
-    def add(self, diagnostic: Diagnostic) -> None:
-        self.items.append(diagnostic)
-
-    def extend(self, diagnostics: list[Diagnostic]) -> None:
-        self.items.extend(diagnostics)
-
-    @property
-    def has_errors(self) -> bool:
-        return any(d.severity is Severity.ERROR for d in self.items)
 
 
 class PackError(Exception):

@@ -61,7 +61,6 @@ class Flow:
             return False
         if restore is not None and first_entry is not None:
             role = str(restore.meta.get("role", role))
-            rounds = max(rounds, 1)
         last_seen = self._last_seen()
         plan = plan_rounds(
             pool, role, rounds, first=first_entry, rng=random.Random(seed), last_seen=last_seen

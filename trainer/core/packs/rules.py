@@ -21,6 +21,7 @@ from trainer.core.packs.model import (
     RubricItem,
 )
 from trainer.core.packs.yamlsafe import SourceDocument
+from trainer.core.text import has_unsafe
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -61,7 +62,6 @@ RULES: dict[str, tuple[Severity, str]] = {
 }
 
 _KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MAX_LEN = {"title": 80, "hint": 400, "choice": 300}
 
 
@@ -452,7 +452,7 @@ def _check_text(ctx: _Ctx) -> None:
             ctx.add(
                 "text-too-long", f"{role} is {len(text)} characters; keep it under {limit}", path
             )
-        if _CONTROL.search(text.replace("\n", "").replace("\t", "")):
+        if has_unsafe(text):
             ctx.add(
                 "control-characters",
                 "text holds control or bidi characters; they will be shown as visible escapes",

@@ -17,7 +17,6 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -140,10 +139,6 @@ class SourceDocument:
         target = key_node if key and key_node is not None else node
         return (target.start_mark.line + 1, target.start_mark.column + 1, True)
 
-    def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
-        return lines[line - 1] if 0 < line <= len(lines) else ""
-
     def diag(
         self,
         rule: str,
@@ -175,12 +170,6 @@ def gc_paused() -> Iterator[None]:
         if was_enabled:
             gc.freeze()
             gc.enable()
-
-
-def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """Read at most `max_bytes` (+1 to detect overflow). Raises OSError as is."""
-    with path.open("rb") as fh:
-        return fh.read(max_bytes + 1)
 
 
 def load_yaml(data: bytes, file: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceDocument:

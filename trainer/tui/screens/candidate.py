@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.widgets import Footer, Markdown, Static, TextArea
 
 from trainer.core.packs.model import CodingQuestion, MultipleChoiceQuestion
@@ -41,10 +39,6 @@ class CandidateScreen(RoundScreen):
         Binding("ctrl+t", "pause", "Pause", priority=True),
         Binding("ctrl+s", "submit", "Submit", priority=True),
     ]
-
-    @dataclass
-    class Done(Message):
-        """The answer was submitted; the flow shows the result."""
 
     def __init__(self, flow: Flow, restored_text: str | None = None) -> None:
         super().__init__(flow)

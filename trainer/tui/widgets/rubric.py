@@ -16,7 +16,6 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widget import Widget
 from textual.widgets import Static
 
 from trainer.core.packs.resolve import ResolvedCriterion
@@ -134,6 +133,3 @@ class RubricScorer(Vertical):
         rows = list(self.query(CriterionRow))
         if rows:
             rows[0].focus()
-
-
-__all__ = ["CriterionRow", "RubricScorer", "Widget"]
