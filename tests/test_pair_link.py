@@ -199,11 +199,11 @@ async def test_events_and_views_flow_both_ways(
         assert g.status is LinkStatus.PAIRED and g.session_id == h.session_id
         await until(lambda: h.status is LinkStatus.PAIRED)
         for text in ("a", "ab", "abc"):
-            await g.send_event("answer_changed", {"text": text})
+            g.send_event("answer_changed", {"text": text})
         await until(lambda: len(hrec.events) == 3)
         assert [e.text for e in hrec.events] == ["a", "ab", "abc"]
         await until(lambda: not g.outbox)  # all acknowledged
-        await h.send_view({"hints": ["first"]})
+        h.send_view({"hints": ["first"]})
         await until(lambda: len(grec.views) == 1)
         assert grec.views == [({"hints": ["first"]}, 1)]
     await until(lambda: h.status is LinkStatus.ENDED)
@@ -219,7 +219,7 @@ async def test_unix_socket_is_private_and_works(tmp_path: Any) -> None:
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
         assert JoinCode.decode(h.join_code).unix_path == path
         async with joined(h.join_code) as g:
-            await g.send_event("answer_changed", {"text": "hi"})
+            g.send_event("answer_changed", {"text": "hi"})
             await until(lambda: len(rec.events) == 1)
     finally:
         await h.stop()
@@ -318,7 +318,7 @@ async def test_a_third_client_is_told_already_paired(
 ) -> None:
     h, rec = host
     async with joined(h.join_code) as g:
-        await g.send_event("answer_changed", {"text": "mine"})
+        g.send_event("answer_changed", {"text": "mine"})
         await until(lambda: len(rec.events) == 1)
         with pytest.raises(PairError, match="already paired"):
             await make_guest(Recorder()).connect(h.join_code)
@@ -449,9 +449,9 @@ async def test_a_dropped_link_resumes_with_nothing_lost_or_doubled(
         async with joined(code, grec) as g:
             texts = [f"answer {i}" for i in range(60)]
             for i, text in enumerate(texts):
-                await g.send_event("answer_changed", {"text": text})
+                g.send_event("answer_changed", {"text": text})
                 if i % 10 == 0:
-                    await h.send_view({"n": i})
+                    h.send_view({"n": i})
                 if i == 20:
                     proxy.blocked = True
                     proxy.drop()  # mid-stream: some events in flight, unacknowledged
@@ -486,7 +486,7 @@ async def test_silence_means_reconnecting_and_heartbeats_keep_it_paired(
             assert "no word" in hrec.statuses[-1][1]
             proxy.frozen = False
             await until(lambda: g.status is LinkStatus.PAIRED and h.status is LinkStatus.PAIRED)
-            await g.send_event("answer_changed", {"text": "back"})
+            g.send_event("answer_changed", {"text": "back"})
             await until(lambda: len(hrec.events) == 1)
     finally:
         await proxy.stop()

@@ -246,15 +246,15 @@ class PairHost(Generic[E]):
                 LinkStatus.RECONNECTING if self._joined else LinkStatus.WAITING, "accepting again"
             )
 
-    async def send_view(self, payload: dict[str, Any]) -> int:
-        """Queue the guest's seat view (a JSON object); kept for replay after a resume."""
+    def send_view(self, payload: dict[str, Any]) -> int:
+        """Send the guest its seat view (a JSON object); kept for replay after a resume.
+        Synchronous so an event handler can answer at once; the transport buffers it."""
         self._view_seq += 1
         view = View(session_id=self.session_id, seq=self._view_seq, payload=payload)
         self._views.append(view)
         link = self._link
-        if link is not None:
-            with contextlib.suppress(OSError, ConnectionError):
-                await _send(link.writer, view)
+        if link is not None and not link.writer.is_closing():
+            link.writer.write(encode(view))
         return self._view_seq
 
     # -- internals --------------------------------------------------------------------------
@@ -464,17 +464,16 @@ class PairGuest(Generic[V]):
         reader, writer = await self._open()
         self._task = asyncio.create_task(self._run(reader, writer))
 
-    async def send_event(self, kind: str, payload: dict[str, Any]) -> int:
-        """Queue an event; it is sent now if linked, else after the reconnect."""
+    def send_event(self, kind: str, payload: dict[str, Any]) -> int:
+        """Queue an event in the outbox; sent now if linked, else after the reconnect."""
         if self.session_id is None or self.status is LinkStatus.ENDED:
             raise PairError("not joined")
         event = Event(session_id=self.session_id, seq=self._next_seq, kind=kind, payload=payload)
         self._next_seq += 1
         self.outbox.append(event)
         writer = self._writer
-        if writer is not None:
-            with contextlib.suppress(OSError, ConnectionError):
-                await _send(writer, event)
+        if writer is not None and not writer.is_closing():
+            writer.write(encode(event))
         return event.seq
 
     async def close(self, reason: str = "the guest left") -> None:
