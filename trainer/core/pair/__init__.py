@@ -7,6 +7,7 @@ from trainer.core.pair.link import (
     PairError,
     PairGuest,
     PairHost,
+    PairRefused,
     Timings,
     is_loopback,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "PairError",
     "PairGuest",
     "PairHost",
+    "PairRefused",
     "ProtocolError",
     "Timings",
     "is_loopback",

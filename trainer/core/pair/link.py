@@ -78,6 +78,10 @@ class PairError(Exception):
     """Joining failed: refused by the host, pin mismatch, timeout, or unreachable."""
 
 
+class PairRefused(PairError):
+    """Final: the host said no, or is not the host the code names. Retrying will not help."""
+
+
 def _mac(secret: bytes, role: bytes, fp: bytes, server_nonce: str, client_nonce: str) -> str:
     """HMAC-SHA256 over the role, the pinned certificate and both nonces: never replayable
     on another connection, never usable against another host, never the secret itself."""
@@ -365,25 +369,25 @@ class PairHost(Generic[E]):
         reason = "the connection closed"
         last: Message | None = None
         heart = asyncio.create_task(_heartbeat(writer, self.timings.heartbeat))
+        silence = self.timings.silence
+        loop = asyncio.get_running_loop()
         try:
-            while True:
-                try:
-                    async with asyncio.timeout(self.timings.silence):
-                        msg = await read_message(reader, self._max_frame)
-                except TimeoutError:
-                    reason = f"no word from the guest for {self.timings.silence:g} s"
-                    break
-                if isinstance(msg, Bye):
-                    self._link = None
-                    await _close(writer)
-                    self._set_status(LinkStatus.ENDED, f"the guest left: {msg.reason}")
-                    return
-                if isinstance(msg, Heartbeat):
-                    continue
-                if not isinstance(msg, Event):
-                    raise ProtocolError(f"unexpected {msg.type} message from the guest")
-                self._apply(msg)
-                await _send(writer, Ack(seq=msg.seq))
+            async with asyncio.timeout(silence) as quiet:  # one timer, pushed back per frame
+                while True:
+                    msg = await read_message(reader, self._max_frame)
+                    quiet.reschedule(loop.time() + silence)
+                    if isinstance(msg, Bye):
+                        self._link = None
+                        self._set_status(LinkStatus.ENDED, f"the guest left: {msg.reason}")
+                        break
+                    if isinstance(msg, Heartbeat):
+                        continue
+                    if not isinstance(msg, Event):
+                        raise ProtocolError(f"unexpected {msg.type} message from the guest")
+                    self._apply(msg)
+                    await _send(writer, Ack(seq=msg.seq))
+        except TimeoutError:
+            reason = f"no word from the guest for {silence:g} s"
         except ProtocolError as exc:
             reason = exc.reason
             last = Error(reason=exc.reason)
@@ -450,7 +454,7 @@ class PairGuest(Generic[V]):
         self.session_id: str | None = None
         self.last_view_seq = 0
         self._next_seq = 1
-        self.outbox: list[Event] = []  # sent or queued, not yet acknowledged
+        self.outbox: deque[Event] = deque()  # sent or queued, not yet acknowledged
         self._code: JoinCode | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._task: asyncio.Task[None] | None = None
@@ -493,6 +497,10 @@ class PairGuest(Generic[V]):
             if self._on_status is not None:
                 self._on_status(status, reason)
 
+    def _drop_acked(self, seq: int) -> None:
+        while self.outbox and self.outbox[0].seq <= seq:
+            self.outbox.popleft()
+
     async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """One connection through the handshake; raises PairError with the reason."""
         code = self._code
@@ -526,30 +534,30 @@ class PairGuest(Generic[V]):
         self, code: JoinCode, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         if not certs.check_pin(writer.get_extra_info("ssl_object"), code.fingerprint):
-            raise PairError("the host's certificate does not match the join code (wrong host?)")
+            raise PairRefused("the host's certificate does not match the join code (wrong host?)")
         nonce = secrets.token_hex(16)
         await _send(
             writer, Hello(protocol=PROTOCOL, session_id=self.session_id, client_nonce=nonce)
         )
         msg = await read_message(reader, self._max_frame)
         if isinstance(msg, Refused | Error):
-            raise PairError(f"refused by the host: {msg.reason}")
+            raise PairRefused(f"refused by the host: {msg.reason}")
         if not isinstance(msg, Challenge):
             raise ProtocolError(f"expected challenge, got {msg.type}")
         if self.session_id is not None and msg.session_id != self.session_id:
-            raise PairError("the host runs another session")
+            raise PairRefused("the host runs another session")
         mac = _mac(code.secret, b"guest", code.fingerprint, msg.server_nonce, nonce)
         await _send(writer, Auth(mac=mac, last_view_seq=self.last_view_seq))
         welcome = await read_message(reader, self._max_frame)
         if isinstance(welcome, Refused | Error):
-            raise PairError(f"refused by the host: {welcome.reason}")
+            raise PairRefused(f"refused by the host: {welcome.reason}")
         if not isinstance(welcome, Welcome):
             raise ProtocolError(f"expected welcome, got {welcome.type}")
         proof = _mac(code.secret, b"host", code.fingerprint, msg.server_nonce, nonce)
         if not hmac.compare_digest(proof, welcome.mac):
-            raise PairError("the host could not prove it knows the join code")
+            raise PairRefused("the host could not prove it knows the join code")
         self.session_id = welcome.session_id
-        self.outbox = [e for e in self.outbox if e.seq > welcome.last_event_seq]
+        self._drop_acked(welcome.last_event_seq)
         self._writer = writer
         self._set_status(LinkStatus.PAIRED, "joined")
         for event in self.outbox:  # sent before the drop but never acknowledged
@@ -574,10 +582,10 @@ class PairGuest(Generic[V]):
                 try:
                     reader, writer = await self._open()
                     break
-                except PairError as exc:
-                    if "refused" in str(exc) or "certificate" in str(exc):
-                        self._set_status(LinkStatus.ENDED, str(exc))
-                        return
+                except PairRefused as exc:
+                    self._set_status(LinkStatus.ENDED, str(exc))
+                    return
+                except PairError:
                     delay = min(delay * 2, self.timings.retry_max)
 
     async def _serve(
@@ -585,32 +593,36 @@ class PairGuest(Generic[V]):
     ) -> str | None:
         """None when the session ended for good; otherwise why the link dropped."""
         heart = asyncio.create_task(_heartbeat(writer, self.timings.heartbeat))
+        silence = self.timings.silence
+        loop = asyncio.get_running_loop()
         try:
-            while True:
-                try:
-                    async with asyncio.timeout(self.timings.silence):
-                        msg = await read_message(reader, self._max_frame)
-                except TimeoutError:
-                    return f"no word from the host for {self.timings.silence:g} s"
-                if isinstance(msg, Heartbeat):
-                    continue
-                if isinstance(msg, Ack):
-                    self.outbox = [e for e in self.outbox if e.seq > msg.seq]
-                elif isinstance(msg, View):
-                    if msg.seq > self.last_view_seq and msg.session_id == self.session_id:
-                        try:
-                            view = self._validate(msg.payload)
-                        except (ValueError, TypeError) as exc:
-                            raise ProtocolError(f"invalid view: {str(exc)[:200]}") from None
-                        self.last_view_seq = msg.seq
-                        self._on_view(view, msg.seq)
-                elif isinstance(msg, Bye):
-                    self._set_status(LinkStatus.ENDED, f"the host ended the session: {msg.reason}")
-                    return None
-                elif isinstance(msg, Error):
-                    return f"the host closed the link: {msg.reason}"
-                else:
-                    raise ProtocolError(f"unexpected {msg.type} message from the host")
+            async with asyncio.timeout(silence) as quiet:  # one timer, pushed back per frame
+                while True:
+                    msg = await read_message(reader, self._max_frame)
+                    quiet.reschedule(loop.time() + silence)
+                    if isinstance(msg, Heartbeat):
+                        continue
+                    if isinstance(msg, Ack):
+                        self._drop_acked(msg.seq)
+                    elif isinstance(msg, View):
+                        if msg.seq > self.last_view_seq and msg.session_id == self.session_id:
+                            try:
+                                view = self._validate(msg.payload)
+                            except (ValueError, TypeError) as exc:
+                                raise ProtocolError(f"invalid view: {str(exc)[:200]}") from None
+                            self.last_view_seq = msg.seq
+                            self._on_view(view, msg.seq)
+                    elif isinstance(msg, Bye):
+                        self._set_status(
+                            LinkStatus.ENDED, f"the host ended the session: {msg.reason}"
+                        )
+                        return None
+                    elif isinstance(msg, Error):
+                        return f"the host closed the link: {msg.reason}"
+                    else:
+                        raise ProtocolError(f"unexpected {msg.type} message from the host")
+        except TimeoutError:
+            return f"no word from the host for {silence:g} s"
         except ProtocolError as exc:
             await _close(writer, Error(reason=exc.reason))
             return exc.reason
