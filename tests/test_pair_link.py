@@ -396,6 +396,7 @@ class Proxy:
         self.target = target
         self.blocked = False  # new connections are cut at once
         self.frozen = False  # bytes stop flowing, connections stay open
+        self.frozen_down = False  # only host-to-guest bytes (acks, views) stop
         self.pipes: list[asyncio.StreamWriter] = []
         self.server: asyncio.Server | None = None
         self.port = 0
@@ -410,12 +411,16 @@ class Proxy:
             return
         up_reader, up_writer = await asyncio.open_connection(*self.target)
         self.pipes += [writer, up_writer]
-        await asyncio.gather(self._pump(reader, up_writer), self._pump(up_reader, writer))
+        await asyncio.gather(
+            self._pump(reader, up_writer, False), self._pump(up_reader, writer, True)
+        )
 
-    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pump(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, down: bool
+    ) -> None:
         with contextlib.suppress(OSError, ConnectionError):
             while data := await reader.read(4096):
-                while self.frozen:
+                while self.frozen or (down and self.frozen_down):
                     await asyncio.sleep(0.01)
                 writer.write(data)
                 await writer.drain()
@@ -452,9 +457,14 @@ async def test_a_dropped_link_resumes_with_nothing_lost_or_doubled(
                 g.send_event("answer_changed", {"text": text})
                 if i % 10 == 0:
                     h.send_view({"n": i})
+                if i == 10:
+                    proxy.frozen_down = True  # the host applies events 11-20, no ack gets back
                 if i == 20:
+                    await until(lambda: len(hrec.events) == 21)
+                    assert len(g.outbox) >= 10  # applied by the host, unknown to the guest
                     proxy.blocked = True
-                    proxy.drop()  # mid-stream: some events in flight, unacknowledged
+                    proxy.drop()  # mid-stream: applied-but-unacked and unsent events
+                    proxy.frozen_down = False
                 if i == 40:
                     proxy.blocked = False  # the link comes back
                 await asyncio.sleep(0.005)
@@ -509,3 +519,35 @@ async def test_the_resume_window_ends_the_session(
             await make_guest(Recorder()).connect(h.join_code)
     finally:
         await h.stop()
+
+
+async def test_a_stale_socket_is_replaced_but_a_live_one_is_not(tmp_path: Any) -> None:
+    import socket
+
+    path = str(tmp_path / "pair.sock")
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(path)
+    stale.close()  # the file stays, nobody listens: a crashed host's leftover
+    first = make_host(Recorder(), socket_path=path)
+    await first.start()
+    try:
+        second = make_host(Recorder(), socket_path=path)
+        with pytest.raises(FileExistsError, match="in use"):
+            await second.start()
+        async with joined(first.join_code) as g:
+            assert g.status is LinkStatus.PAIRED
+    finally:
+        await first.stop()
+
+
+async def test_stopping_the_host_ends_the_guest(
+    host: tuple[PairHost[AnswerChanged], Recorder],
+) -> None:
+    h, _ = host
+    grec = Recorder()
+    async with joined(h.join_code, grec) as g:
+        await h.stop("time is up")
+        await until(lambda: g.status is LinkStatus.ENDED)
+        assert "time is up" in grec.statuses[-1][1]
+        with pytest.raises(PairError, match="not joined"):
+            g.send_event("answer_changed", {"text": "late"})

@@ -50,6 +50,7 @@ E = TypeVar("E")
 V = TypeVar("V")
 
 MAX_FAILURES = 5
+MAX_BACKLOG = 8 * 1024 * 1024  # bytes queued for a guest that does not read: then close
 VIEW_HISTORY = 256  # views kept for replay after a resume; older gaps get the latest view
 
 
@@ -150,12 +151,27 @@ def _bind_unix(path: str) -> socket.socket:
 
 
 class _Link:
-    """One authenticated connection on the host side."""
+    """One authenticated connection on the host side. Frames written in one turn of the event
+    loop (a view and its event's ack) leave as one TLS record and one system call."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
         self.writer = writer
         self.task: asyncio.Task[None] | None = None
+        self._out: list[bytes] = []
+
+    def queue(self, frame: bytes) -> None:
+        if not self._out:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._out.append(frame)
+
+    def _flush(self) -> None:
+        data, self._out = b"".join(self._out), []
+        if not self.writer.is_closing():
+            self.writer.write(data)
+
+    def backlog(self) -> int:
+        return self.writer.transport.get_write_buffer_size() + sum(map(len, self._out))
 
 
 class PairHost(Generic[E]):
@@ -256,9 +272,8 @@ class PairHost(Generic[E]):
         self._view_seq += 1
         view = View(session_id=self.session_id, seq=self._view_seq, payload=payload)
         self._views.append(view)
-        link = self._link
-        if link is not None and not link.writer.is_closing():
-            link.writer.write(encode(view))
+        if self._link is not None:
+            self._link.queue(encode(view))
         return self._view_seq
 
     # -- internals --------------------------------------------------------------------------
@@ -355,8 +370,9 @@ class PairHost(Generic[E]):
         return None
 
     async def _run_link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        old, self._link = self._link, _Link(reader, writer)
-        self._link.task = asyncio.current_task()
+        link = _Link(reader, writer)
+        old, self._link = self._link, link
+        link.task = asyncio.current_task()
         if old is not None:  # the same guest came back before we noticed the drop
             if old.task is not None:
                 old.task.cancel()
@@ -385,7 +401,9 @@ class PairHost(Generic[E]):
                     if not isinstance(msg, Event):
                         raise ProtocolError(f"unexpected {msg.type} message from the guest")
                     self._apply(msg)
-                    await _send(writer, Ack(seq=msg.seq))
+                    link.queue(encode(Ack(seq=msg.seq)))
+                    if link.backlog() > MAX_BACKLOG:
+                        raise ProtocolError("the guest is not reading what the host sends")
         except TimeoutError:
             reason = f"no word from the guest for {silence:g} s"
         except ProtocolError as exc:
