@@ -74,7 +74,23 @@ class QuestionBank:
         return next((e for e in self.entries if e.question.id == question_id), None)
 
     def filter(self, filters: Filters) -> list[Entry]:
-        return [e for e in self.entries if filters.matches(e)]
+        """Matching entries; with search text, those whose title or id has it come first.
+
+        Typing a question's title and pressing Enter must start that question, not one
+        whose prompt happens to mention the same words.
+        """
+        found = [e for e in self.entries if filters.matches(e)]
+        words = filters.text.lower().split()
+        if not words:
+            return found
+
+        def rank(entry: Entry) -> int:
+            title = entry.question.title.lower()
+            if all(w in title for w in words):
+                return 0
+            return 1 if all(w in entry.question.id for w in words) else 2
+
+        return sorted(found, key=rank)  # stable: pack order within a rank
 
     def tags(self) -> list[str]:
         return sorted({t for e in self.entries for t in e.question.tags})

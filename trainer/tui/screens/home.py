@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -17,6 +18,8 @@ from textual.widgets.option_list import Option
 from trainer.tui.safe import safe, styled
 
 if TYPE_CHECKING:
+    from textual.content import Content
+
     from trainer.core.selection import Entry, Filters, QuestionBank
 
 KIND_LABELS = {
@@ -26,11 +29,31 @@ KIND_LABELS = {
     "concept": "Concept",
     "multiple_choice": "Multiple choice",
 }
+#: Words a pack title may add to a kind's name without saying more ("Coding interview problems").
+_FILLER_WORDS = frozenset({"interview", "interviews", "problem", "problems", "question"})
+_FILLER_WORDS |= {"questions", "pack", "the"}
+
+
+def pack_label(kind: str, pack_title: str) -> str:
+    """The pack's title for a question row, or "" when it only repeats the kind."""
+
+    def words(text: str) -> list[str]:
+        return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _FILLER_WORDS]
+
+    kind_words = words(KIND_LABELS.get(kind, kind.replace("_", " ")))
+    if words(pack_title) in (kind_words, words(kind.replace("_", " "))):
+        return ""
+    return pack_title
+
+
 ROLE_LABELS = [
     ("Alternate roles", "alternate"),
     ("Candidate only", "candidate"),
     ("Interviewer only", "interviewer"),
 ]
+
+
+_LIST_ACTIONS = {"up": "cursor_up", "down": "cursor_down", "pageup": "page_up", "pagedown": "page_down"}
 
 
 class HomeScreen(Screen[None]):
@@ -164,19 +187,7 @@ class HomeScreen(Screen[None]):
         self.matching = self.bank.filter(self.filters())
         options = self.query_one("#questions", OptionList)
         options.clear_options()
-        options.add_options(
-            [
-                Option(
-                    safe(e.question.title, "bold", one_line=True)
-                    + styled(
-                        f" · {KIND_LABELS[e.question.kind]} · {e.question.difficulty} · ",
-                        "$text-muted",
-                    )
-                    + safe(e.pack.pack.id, "$text-muted", one_line=True)
-                )
-                for e in self.matching
-            ]
-        )
+        options.add_options([Option(self._row(e)) for e in self.matching])
         if self.matching:
             options.highlighted = 0
         total = len(self.bank.entries)
@@ -187,6 +198,50 @@ class HomeScreen(Screen[None]):
                 "$text-muted",
             )
         )
+
+    @staticmethod
+    def _row(entry: Entry) -> Content:
+        question = entry.question
+        row = safe(question.title, "bold", one_line=True) + styled(
+            f" · {KIND_LABELS[question.kind]} · {question.difficulty}", "$text-muted"
+        )
+        label = pack_label(question.kind, entry.pack.pack.title)
+        if label:
+            row += styled(" · ", "$text-muted") + safe(label, "$text-muted", one_line=True)
+        return row
+
+    def on_key(self, event: events.Key) -> None:
+        """Type to filter whatever has focus: keys no other widget took reach the search.
+
+        Arrow keys and Enter keep driving the list, so "type, Enter" starts what was typed;
+        an Input or an open Select that handles a key stops it before it gets here.
+        """
+        if not self._filters_ready:
+            return
+        search = self.query_one("#search", Input)
+        options = self.query_one("#questions", OptionList)
+        focused = self.focused
+        if focused is search:
+            if event.key in ("up", "down", "pageup", "pagedown"):
+                event.stop()
+                getattr(options, f"action_{_LIST_ACTIONS[event.key]}")()
+            return
+        if isinstance(focused, Input) or event.key in self.active_bindings:
+            return  # "/" focuses the search, "?" opens help: bindings keep their keys
+        if event.is_printable and event.character is not None:
+            event.stop()
+            event.prevent_default()
+            search.insert_text_at_cursor(event.character)
+        elif event.key == "backspace" and search.value:
+            event.stop()
+            search.action_delete_left()
+        elif event.key == "escape" and search.value:
+            event.stop()
+            search.clear()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.action_start_with()
 
     @on(Input.Changed, "#search")
     @on(Select.Changed)
