@@ -53,7 +53,12 @@ ROLE_LABELS = [
 ]
 
 
-_LIST_ACTIONS = {"up": "cursor_up", "down": "cursor_down", "pageup": "page_up", "pagedown": "page_down"}
+_LIST_ACTIONS = {
+    "up": "cursor_up",
+    "down": "cursor_down",
+    "pageup": "page_up",
+    "pagedown": "page_down",
+}
 
 
 class HomeScreen(Screen[None]):
