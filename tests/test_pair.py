@@ -237,3 +237,47 @@ def test_same_names_are_told_apart(pack: Pack) -> None:
     assert entry is not None
     session = PairSession(bank.get, [entry], ("Ana", "Ana"), FakeClock())
     assert session.names[0] != session.names[1]
+
+
+def test_history_keeps_both_sides_and_both_names(pack: Pack, tmp_path: Path) -> None:
+    from trainer.core.storage.history import MIGRATIONS, SCHEMA_VERSION, HistoryStore
+
+    assert SCHEMA_VERSION == len(MIGRATIONS)
+    clock = FakeClock()
+    session = make(pack, ["pair-sum"], clock)
+    play_round(session, clock)
+    rnd = session.current
+    with HistoryStore(tmp_path / "h.db") as store:
+        sid = store.start_session(mode="pair", role_plan="alternate", started_at=1.0, settings={})
+        store.set_participants(sid, session.names)
+        store.record_pair_round(
+            sid,
+            rnd.to_dict(),
+            candidate=session.names[rnd.candidate],
+            interviewer=session.names[rnd.interviewer],
+            submitted_at=clock.now,
+        )
+        assert store.participants(sid) == ["Ana", "Ben"]
+        (stored,) = store.pair_rounds(sid)
+        assert stored["notes"] == NOTES and stored["feedback"] == FEEDBACK
+        assert stored["self_scores"] and stored["scores"] and stored["ratings"]
+        assert stored["candidate_name"] == "Ana" and stored["interviewer_name"] == "Ben"
+        with pytest.raises(ValueError):
+            store.set_participants(sid + 99, ["x", "y"])
+
+
+def test_an_older_history_is_upgraded_in_place(tmp_path: Path) -> None:
+    from trainer.core.storage import db
+    from trainer.core.storage.history import MIGRATIONS, SCHEMA_VERSION, HistoryStore
+
+    path = tmp_path / "old.db"
+    conn = db.open_db(path, MIGRATIONS[:1])
+    conn.execute("INSERT INTO sessions (mode, role_plan, started_at) VALUES ('solo', 'c', 1)")
+    conn.commit()
+    conn.close()
+    with HistoryStore(path) as store:
+        assert len(store.sessions()) == 1
+        store.set_participants(store.sessions()[0].id, ["Ana", "Ben"])
+    conn = db.open_db(path, MIGRATIONS)
+    assert db.user_version(conn) == SCHEMA_VERSION
+    conn.close()
