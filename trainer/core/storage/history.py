@@ -89,8 +89,30 @@ CREATE INDEX attempts_calibration ON attempts (submitted_at)
     WHERE role = 'interviewer' AND calibration_mae IS NOT NULL;
 """
 
+# Pair practice: who sat in the session, and both people's sides of every round
+# (answer, hints with times, notes, both score sets, feedback, ratings) as JSON.
+_PAIR = """
+CREATE TABLE session_participants (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    seat       INTEGER NOT NULL CHECK (seat IN (0, 1)),
+    name       TEXT NOT NULL,
+    PRIMARY KEY (session_id, seat)
+) WITHOUT ROWID;
+CREATE TABLE pair_rounds (
+    session_id   INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    round_index  INTEGER NOT NULL CHECK (round_index >= 0),
+    candidate    TEXT NOT NULL,
+    interviewer  TEXT NOT NULL,
+    pack_id      TEXT NOT NULL,
+    question_id  TEXT NOT NULL,
+    submitted_at REAL NOT NULL,
+    sides        TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (session_id, round_index)
+) WITHOUT ROWID;
+"""
+
 #: Append-only: step n upgrades schema version n-1 to n. Never edit a released step.
-MIGRATIONS: Final[tuple[MigrationStep, ...]] = (_V1,)
+MIGRATIONS: Final[tuple[MigrationStep, ...]] = (_V1, _PAIR)
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)
 
 
@@ -220,6 +242,72 @@ class HistoryStore:
             )
             if cursor.rowcount == 0:
                 raise ValueError(f"no session with id {session_id}")
+
+    # -- pair practice ---------------------------------------------------------------
+
+    def set_participants(self, session_id: int, names: Sequence[str]) -> None:
+        """Record who sat in seats 0 and 1 of a pair session."""
+        with self._connection() as conn, transaction(conn):
+            if not _session_exists(conn, session_id):
+                raise ValueError(f"no session with id {session_id}")
+            conn.executemany(
+                "INSERT OR REPLACE INTO session_participants (session_id, seat, name) "
+                "VALUES (?, ?, ?)",
+                [(session_id, seat, str(name)) for seat, name in enumerate(names[:2])],
+            )
+
+    def participants(self, session_id: int) -> list[str]:
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT name FROM session_participants WHERE session_id = ? ORDER BY seat",
+                (session_id,),
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def record_pair_round(
+        self,
+        session_id: int,
+        sides: Mapping[str, Any],
+        *,
+        candidate: str,
+        interviewer: str,
+        submitted_at: float,
+    ) -> None:
+        """Store both sides of one pair round (`PairRound.to_dict()`); a replay replaces it."""
+        data = _to_json(sides, "sides")
+        with self._connection() as conn, transaction(conn):
+            if not _session_exists(conn, session_id):
+                raise ValueError(f"no session with id {session_id}")
+            conn.execute(
+                "INSERT OR REPLACE INTO pair_rounds (session_id, round_index, candidate, "
+                "interviewer, pack_id, question_id, submitted_at, sides) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session_id,
+                    int(sides["index"]),
+                    candidate,
+                    interviewer,
+                    str(sides["pack_id"]),
+                    str(sides["question_id"]),
+                    float(submitted_at),
+                    data,
+                ),
+            )
+
+    def pair_rounds(self, session_id: int) -> list[dict[str, Any]]:
+        """Both sides of every stored round of a pair session, in round order."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT candidate, interviewer, submitted_at, sides FROM pair_rounds "
+                "WHERE session_id = ? ORDER BY round_index",
+                (session_id,),
+            ).fetchall()
+        out = []
+        for cand, intv, at, sides in rows:
+            item = dict(json.loads(sides))
+            item.update(candidate_name=cand, interviewer_name=intv, submitted_at=at)
+            out.append(item)
+        return out
 
     def session(self, session_id: int) -> SessionRecord | None:
         with self._connection() as conn:

@@ -13,7 +13,7 @@ from trainer.tui.safe import safe, styled
 from trainer.tui.screens.modals import ConfirmScreen
 
 if TYPE_CHECKING:
-    from trainer.tui.flow import Flow
+    from trainer.tui.ports import Flow
 
 
 class RoundScreen(Screen[None]):

@@ -27,7 +27,7 @@ from trainer.tui.widgets.countdown import Countdown
 from trainer.tui.widgets.evidence import run_lines
 
 if TYPE_CHECKING:
-    from trainer.tui.flow import Flow
+    from trainer.tui.ports import Flow
 
 
 class CandidateScreen(RoundScreen):

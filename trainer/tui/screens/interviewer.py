@@ -17,7 +17,7 @@ from trainer.tui.widgets.countdown import Countdown
 from trainer.tui.widgets.rubric import RubricScorer
 
 if TYPE_CHECKING:
-    from trainer.tui.flow import Flow
+    from trainer.tui.ports import Flow
 
 
 class InterviewerScreen(RoundScreen):

@@ -20,7 +20,7 @@ from trainer.tui.widgets.evidence import EvidenceView, run_lines
 from trainer.tui.widgets.rubric import RubricScorer
 
 if TYPE_CHECKING:
-    from trainer.tui.flow import Flow
+    from trainer.tui.ports import Flow
 
 
 class ResultScreen(RoundScreen):

@@ -15,7 +15,7 @@ from trainer.tui.safe import safe, safe_markdown, safe_text, styled
 from trainer.tui.screens.base import RoundScreen
 
 if TYPE_CHECKING:
-    from trainer.tui.flow import Flow
+    from trainer.tui.ports import Flow
 
 
 class RevealScreen(RoundScreen):

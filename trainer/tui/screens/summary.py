@@ -17,7 +17,7 @@ from trainer.tui.safe import safe_text, styled
 from trainer.tui.widgets.countdown import format_clock
 
 if TYPE_CHECKING:
-    from trainer.tui.flow import Flow
+    from trainer.tui.ports import Flow
 
 
 class SummaryScreen(Screen[None]):

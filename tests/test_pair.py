@@ -1,0 +1,283 @@
+"""The pair engine without a UI: seats, phases, hints with times, blind reveal, views.
+
+The candidate's view is serialised to JSON at every phase and searched for the
+interviewer's material, so a leak anywhere in the data fails a test.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from trainer.core.packs.loader import load_pack_file
+from trainer.core.packs.model import AnyQuestion, MultipleChoiceQuestion, Pack
+from trainer.core.pairing import (
+    INTERVIEWER_RUBRIC,
+    NAME_MAX,
+    AnswerChanged,
+    BriefingDone,
+    ChoicesChanged,
+    FeedbackChanged,
+    HintGiven,
+    NotesChanged,
+    PairError,
+    PairSession,
+    Rated,
+    RoundFinished,
+    Scored,
+    SideSubmitted,
+    Submitted,
+    clean_name,
+    summary,
+    view,
+)
+from trainer.core.selection import QuestionBank
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "question_packs" / "example.yaml"
+NOTES = "ZZ-interviewer-notes-secret"
+FEEDBACK = "ZZ-interviewer-feedback-secret"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def pack() -> Pack:
+    loaded = load_pack_file(EXAMPLE)
+    assert loaded.ok and loaded.pack is not None
+    return loaded.pack
+
+
+def make(pack: Pack, qids: list[str], clock: FakeClock, first: int = 0) -> PairSession:
+    bank = QuestionBank([pack])
+    entries = [bank.find(q) for q in qids]
+    assert all(e is not None for e in entries)
+    return PairSession(
+        bank.get,
+        [e for e in entries if e is not None],
+        ("Ana", "Ben"),
+        clock,
+        first_candidate=first,  # type: ignore[arg-type]
+    )
+
+
+def secrets(question: AnyQuestion, given: int) -> list[str]:
+    """Strings only the interviewer may see before the reveal."""
+    out = [h for h in question.hints[given:]]
+    out += [a.summary for a in question.approaches] + [a.title for a in question.approaches]
+    out += [r.answer for r in question.reference_answers]
+    out += [r.rationale for r in question.reference_answers]
+    out += [f for f in question.follow_ups]
+    if question.interviewer_notes:
+        out.append(question.interviewer_notes)
+    if isinstance(question, MultipleChoiceQuestion):
+        out += [c.feedback for c in question.choices]
+        if question.explanation:
+            out.append(question.explanation)
+    out += [NOTES, FEEDBACK]
+    return [s for s in out if s.strip()]
+
+
+def assert_no_leak(session: PairSession, given: int) -> None:
+    rnd = session.current
+    seen = view(session, rnd.candidate)
+    text = json.dumps(seen)
+    for secret in secrets(session.entry().question, given):
+        assert json.dumps(secret)[1:-1] not in text, secret[:40]
+    for key in ("briefing", "notes", "scores", "feedback", "evidence"):
+        assert key not in seen, key
+    if session.entry(rnd).question.kind == "multiple_choice":
+        assert '"correct"' not in text
+
+
+def play_round(session: PairSession, clock: FakeClock, hints: int = 1) -> None:
+    """Play the current round through, checking the candidate's view at every step."""
+    rnd = session.current
+    cand, intv = rnd.candidate, rnd.interviewer
+    question = session.entry().question
+    assert view(session, intv)["role"] == "interviewer"
+    assert_no_leak(session, 0)
+    session.apply(NotesChanged(intv, NOTES))
+    session.apply(BriefingDone(intv))
+    assert_no_leak(session, 0)
+    clock.now += 30
+    for i in range(hints):
+        session.apply(HintGiven(intv))
+        assert_no_leak(session, i + 1)
+    if isinstance(question, MultipleChoiceQuestion):
+        session.apply(ChoicesChanged(cand, (question.choices[0].id,)))
+    else:
+        session.apply(AnswerChanged(cand, "my answer"))
+    clock.now += 60
+    session.apply(Submitted(cand))
+    assert_no_leak(session, hints)
+    crits = session.criteria()
+    for c in crits:
+        session.apply(Scored(intv, c.id, 1))
+        session.apply(Scored(cand, c.id, c.max_score))
+    session.apply(FeedbackChanged(intv, FEEDBACK))
+    assert_no_leak(session, hints)
+    session.apply(SideSubmitted(intv))
+    assert session.current.phase == "assessing"  # blind: waits for the candidate
+    assert_no_leak(session, hints)
+    for r in INTERVIEWER_RUBRIC:
+        session.apply(Rated(cand, r.id, 3))
+    session.apply(FeedbackChanged(cand, "clear question"))
+    after = session.apply(SideSubmitted(cand))
+    assert after.phase == "reveal"
+
+
+@pytest.mark.parametrize(
+    "qid", ["pair-sum", "cache-invalidation", "design-paste-bin", "ask-about-age"]
+)
+def test_candidate_view_never_holds_interviewer_material(pack: Pack, qid: str) -> None:
+    clock = FakeClock()
+    session = make(pack, [qid], clock)
+    question = session.entry().question
+    play_round(session, clock, hints=min(1, len(question.hints)))
+    shown = view(session, session.current.candidate)
+    assert shown["feedback"] == FEEDBACK  # revealed to both only now
+    assert shown["notes"] == NOTES
+    assert set(shown["gaps"]) == {c.id for c in session.criteria()}
+
+
+def test_two_rounds_swap_roles_and_summarise(pack: Pack) -> None:
+    clock = FakeClock()
+    session = make(pack, ["pair-sum", "cache-invalidation"], clock, first=1)
+    assert session.current.candidate == 1
+    play_round(session, clock)
+    session.apply(RoundFinished(0))
+    second = session.current
+    assert (second.candidate, second.phase) == (0, "briefing")
+    play_round(session, clock)
+    session.apply(RoundFinished(1))
+    assert session.finished
+    people = summary(session)
+    assert [p["name"] for p in people] == ["Ana", "Ben"]
+    for person in people:
+        assert len(person["as_candidate"]) == 1 and len(person["as_interviewer"]) == 1
+        assert person["mean_rating"] == 3
+        assert person["mean_self_gap"] > 0  # self-scored top, interviewer scored 1
+        assert person["mean_disagreement"] > 0
+    assert view(session, 0)["summary"] == people
+    json.dumps(session.current.to_dict())
+
+
+def test_hints_are_recorded_with_their_time(pack: Pack) -> None:
+    clock = FakeClock()
+    session = make(pack, ["pair-sum"], clock)
+    intv = session.current.interviewer
+    session.apply(BriefingDone(intv))
+    clock.now += 42.5
+    session.apply(HintGiven(intv))
+    assert session.current.hints[0].at_s == 42.5
+    hints = session.entry().question.hints
+    for _ in hints[1:]:
+        session.apply(HintGiven(intv))
+    with pytest.raises(PairError, match="no more hints"):
+        session.apply(HintGiven(intv))
+    cand_view = view(session, session.current.candidate)
+    assert [h["text"] for h in cand_view["hints_given"]] == list(hints)
+
+
+def test_wrong_seat_or_phase_is_refused(pack: Pack) -> None:
+    clock = FakeClock()
+    session = make(pack, ["pair-sum"], clock)
+    cand, intv = session.current.candidate, session.current.interviewer
+    with pytest.raises(PairError):
+        session.apply(BriefingDone(cand))
+    with pytest.raises(PairError):
+        session.apply(AnswerChanged(cand, "x"))  # still the briefing
+    session.apply(BriefingDone(intv))
+    with pytest.raises(PairError):
+        session.apply(AnswerChanged(intv, "x"))
+    with pytest.raises(PairError):
+        session.apply(HintGiven(cand))
+    with pytest.raises(PairError):
+        session.apply(Submitted(intv))
+    with pytest.raises(PairError):
+        session.apply(SideSubmitted(cand))
+    session.apply(Submitted(cand))
+    cid = session.criteria()[0].id
+    with pytest.raises(PairError):
+        session.apply(Rated(intv, "clarity", 2))
+    with pytest.raises(PairError):
+        session.apply(Scored(intv, cid, 99))
+    with pytest.raises(PairError):
+        session.apply(Rated(cand, "nope", 2))
+    with pytest.raises(PairError):
+        session.apply(RoundFinished(cand))  # no reveal before both submit
+    session.apply(SideSubmitted(intv))
+    with pytest.raises(PairError):
+        session.apply(Scored(intv, cid, 2))  # submitted sides are final
+    with pytest.raises(PairError):
+        session.apply(NotesChanged(intv, "late"))
+    with pytest.raises(PairError):
+        session.apply(HintGiven(2))  # type: ignore[arg-type]
+
+
+def test_names_are_untrusted() -> None:
+    assert clean_name("\x1b[31mAna\x07", "x") == "\\e[31mAna\\x07"
+    assert clean_name("  ", "Person 1") == "Person 1"
+    assert clean_name("a\nb", "x") == "a\\nb"
+    long = clean_name("x" * 500, "y")
+    assert len(long) == NAME_MAX and long.endswith("…")
+
+
+def test_same_names_are_told_apart(pack: Pack) -> None:
+    bank = QuestionBank([pack])
+    entry = bank.find("pair-sum")
+    assert entry is not None
+    session = PairSession(bank.get, [entry], ("Ana", "Ana"), FakeClock())
+    assert session.names[0] != session.names[1]
+
+
+def test_history_keeps_both_sides_and_both_names(pack: Pack, tmp_path: Path) -> None:
+    from trainer.core.storage.history import MIGRATIONS, SCHEMA_VERSION, HistoryStore
+
+    assert SCHEMA_VERSION == len(MIGRATIONS)
+    clock = FakeClock()
+    session = make(pack, ["pair-sum"], clock)
+    play_round(session, clock)
+    rnd = session.current
+    with HistoryStore(tmp_path / "h.db") as store:
+        sid = store.start_session(mode="pair", role_plan="alternate", started_at=1.0, settings={})
+        store.set_participants(sid, session.names)
+        store.record_pair_round(
+            sid,
+            rnd.to_dict(),
+            candidate=session.names[rnd.candidate],
+            interviewer=session.names[rnd.interviewer],
+            submitted_at=clock.now,
+        )
+        assert store.participants(sid) == ["Ana", "Ben"]
+        (stored,) = store.pair_rounds(sid)
+        assert stored["notes"] == NOTES and stored["feedback"] == FEEDBACK
+        assert stored["self_scores"] and stored["scores"] and stored["ratings"]
+        assert stored["candidate_name"] == "Ana" and stored["interviewer_name"] == "Ben"
+        with pytest.raises(ValueError):
+            store.set_participants(sid + 99, ["x", "y"])
+
+
+def test_an_older_history_is_upgraded_in_place(tmp_path: Path) -> None:
+    from trainer.core.storage import db
+    from trainer.core.storage.history import MIGRATIONS, SCHEMA_VERSION, HistoryStore
+
+    path = tmp_path / "old.db"
+    conn = db.open_db(path, MIGRATIONS[:1])
+    conn.execute("INSERT INTO sessions (mode, role_plan, started_at) VALUES ('solo', 'c', 1)")
+    conn.commit()
+    conn.close()
+    with HistoryStore(path) as store:
+        assert len(store.sessions()) == 1
+        store.set_participants(store.sessions()[0].id, ["Ana", "Ben"])
+    conn = db.open_db(path, MIGRATIONS)
+    assert db.user_version(conn) == SCHEMA_VERSION
+    conn.close()
