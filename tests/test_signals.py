@@ -305,3 +305,38 @@ def test_lemma_is_cached_and_lower_cased() -> None:
     assert lemma("Listened") == "listen"
     assert lemma.cache_info().hits == 1
     assert lemma("team's") == "team"
+
+
+def test_context_is_cut_around_the_match_to_a_width() -> None:
+    answer = "word " * 30 + "we cached the rows " + "tail " * 30
+    hit = find_signal(answer, Signal(term="cache"))
+    before, match, after = hit.in_context(40)
+    assert match == "cached"
+    assert before.startswith("…") and after.endswith("…")
+    assert before.endswith("we ") and after.startswith(" the rows")
+    assert len(before) + len(match) + len(after) <= 40
+    # Short sentences and the ends of a long one are kept as they are.
+    assert find_signal("we cached", Signal(term="cache")).in_context(40) == ("we ", "cached", "")
+    start = find_signal("cached " + "tail " * 30, Signal(term="cache")).in_context(20)
+    assert start == ("", "cached", " tail tail …")  # cut at a word, within the width
+
+
+def test_context_reads_line_breaks_as_spaces() -> None:
+    hit = find_signal("we\n  cached\nrows", Signal(term="cache"))
+    assert hit.in_context() == ("we ", "cached", " rows")
+
+
+@pytest.mark.parametrize(
+    ("answer", "phrase", "found"),
+    [
+        ("I decided to roll back", "I decide", True),
+        ("I then decided", "I decide", True),
+        ("we decided to roll back", "I decide", False),  # "I" is the point of the signal
+        ("We found common ground", "I found", False),
+        ("their position", "their concern", False),
+    ],
+)
+def test_personal_pronouns_the_author_wrote_must_be_there(
+    answer: str, phrase: str, found: bool
+) -> None:
+    assert mentions(answer, phrase) is found

@@ -20,10 +20,12 @@ term and still be wrong. Matching rules, chosen to forgive spelling variety but 
   the base form; anything else (irregular forms, "learnt") goes in `synonyms`.
 * Lemmas: every word of a phrase also matches any answer word with the same English lemma
   (the `simplemma` package), so "listened" mentions "listen" and "wrote" mentions "write".
-  Possessive and personal pronouns inside a phrase are ignored ("their concern" is mentioned
-  by "his concerns" and by "concerns"), and up to two other words may stand between a
-  phrase's words ("listened carefully to their concerns" mentions "listen concern"), as
-  long as only joiners separate them (a comma or a full stop breaks the phrase). Phrases
+  Possessive pronouns in a phrase are ignored ("their concern" is mentioned by "his
+  concerns" and by "concerns"). Between a phrase's words, the answer's pronouns (possessive
+  or personal) are skipped and up to two other words may stand ("listened carefully to
+  their concerns" mentions "listen concern"), as long as only joiners separate them (a
+  comma or a full stop breaks the phrase). A personal pronoun the author wrote ("I decide")
+  must be there: "we decided" is not "I decide", which is the point of such a signal. Phrases
   with a word that is not all letters ("O(n)", "p99") match only by the rules above.
 * Negation: a mention preceded, in its clause and within six words, by "not", "no", "never",
   "without", "nor", "cannot" or a word ending in "n't" is *negated*: reported as
@@ -93,7 +95,9 @@ def phrase_pattern(phrase: str) -> re.Pattern[str] | None:
 
 # --------------------------------------------------------------------------- lemmas
 
-#: Possessive and personal pronouns: ignored inside a phrase, skipped between its words.
+#: Possessive pronouns: dropped from a phrase ("their concern" is about any concern).
+POSSESSIVES = frozenset("my mine your yours his her hers its our ours their theirs one's".split())
+#: Possessive and personal pronouns: skipped in the answer between a phrase's words.
 PRONOUNS = frozenset(
     "i me my mine myself you your yours yourself yourselves he him his himself she her hers "
     "herself it its itself we us our ours ourselves they them their theirs themselves "
@@ -109,6 +113,7 @@ _TOKEN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _JOINED = re.compile(f"[{_JOINERS}]*")
 _SENTENCE_END = re.compile(r"[.!?\u2026]+(?=[\s\"'\u2019\u201d)]|$)|\n[ \t]*\n")
 _CLAUSE_PUNCT = re.compile(r"[;:]")
+_WS = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=65536)
@@ -214,7 +219,7 @@ def _phrase_lemmas(phrase: str) -> tuple[str, ...] | None:
     words = [w for w in _SPLIT.split(_nfc(phrase).strip()) if w]
     if not words or not all(_TOKEN.fullmatch(w) and not any(c.isdigit() for c in w) for w in words):
         return None
-    kept = [w for w in words if w.lower() not in PRONOUNS]
+    kept = [w for w in words if w.lower() not in POSSESSIVES]
     return tuple(lemma(w) for w in (kept or words))
 
 
@@ -289,13 +294,42 @@ class SignalHit:
     def end(self) -> int | None:
         return None if self.start is None or self.found is None else self.start + len(self.found)
 
-    def in_context(self) -> tuple[str, str, str]:
-        """The sentence split around the mention: (before, match, after); empty when missed."""
+    def in_context(self, width: int | None = None) -> tuple[str, str, str]:
+        """The sentence split around the mention: (before, match, after); empty when missed.
+
+        Runs of whitespace (line breaks included) read as one space. With `width`, the
+        text around the match is cut (marked "…") so the three parts fit in about `width`
+        characters; the match itself is always kept whole.
+        """
         if self.found is None or self.start is None or self.sentence_start is None:
             return ("", "", "")
         a = self.start - self.sentence_start
         b = a + len(self.found)
-        return (self.sentence[:a], self.sentence[a:b], self.sentence[b:])
+        before, match, after = (
+            _WS.sub(" ", part) for part in (self.sentence[:a], self.sentence[a:b], self.sentence[b:])
+        )
+        if width is None or len(before) + len(match) + len(after) <= width:
+            return (before, match, after)
+        room = max(0, width - len(match))
+        right = min(len(after), max(room // 2, room - len(before)))
+        left = min(len(before), room - right)
+        if len(before) > left:
+            before = "…" + _from_word(before[len(before) - left + 1 :]) if left > 0 else "…"
+        if len(after) > right:
+            after = _to_word(after[: right - 1]) + "…" if right > 0 else "…"
+        return (before, match, after)
+
+
+def _from_word(text: str) -> str:
+    """Drop a cut word at the start (when a nearby space allows), so a quote starts whole."""
+    cut = text.find(" ")
+    return text[cut:] if 0 <= cut < 12 and cut < len(text) - 1 else text
+
+
+def _to_word(text: str) -> str:
+    """Drop a cut word at the end (when a nearby space allows), so a quote ends whole."""
+    cut = text.rfind(" ")
+    return text[: cut + 1] if cut > 0 and len(text) - cut < 12 else text
 
 
 @dataclass(frozen=True, slots=True)
