@@ -220,6 +220,10 @@ async def drive_result_evidence(pilot: Pilot[None]) -> None:
     await pilot.pause()  # let the editor report the change before submitting
     await pilot.press("ctrl+s")
     await wait_for_screen(pilot, ResultScreen)
+    await pilot.pause()
+    # Focusing the rubric scrolls it into view; the evidence at the top is what is shown here.
+    pilot.app.screen.query_one("#result-body").scroll_home(animate=False, immediate=True)
+    await pilot.pause()
 
 
 async def drive_result_choice(pilot: Pilot[None]) -> None:

@@ -305,9 +305,8 @@ class SignalHit:
             return ("", "", "")
         a = self.start - self.sentence_start
         b = a + len(self.found)
-        before, match, after = (
-            _WS.sub(" ", part) for part in (self.sentence[:a], self.sentence[a:b], self.sentence[b:])
-        )
+        parts = (self.sentence[:a], self.sentence[a:b], self.sentence[b:])
+        before, match, after = (_WS.sub(" ", part) for part in parts)
         if width is None or len(before) + len(match) + len(after) <= width:
             return (before, match, after)
         room = max(0, width - len(match))
