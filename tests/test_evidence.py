@@ -395,3 +395,14 @@ def test_signal_items() -> None:
     assert items[1].message == "Beta: mentions x; does not mention y"
     assert items[2].message == "Gamma: mentions none; does not mention y"
     assert all(i.source == "signals" for i in items)
+
+
+def test_signal_items_report_negated_mentions_as_not_covered() -> None:
+    denied = SignalHit("test", "tests", 16, negated=True)
+    only_denied = SignalCoverage("q", "Quality", (denied,))
+    mixed = SignalCoverage("r", "Rigor", (SignalHit("x", "x", 0), denied, SignalHit("y")))
+    items = signal_items([only_denied, mixed])
+    assert items[0].message == "Quality: mentions none; mentioned, negated: test"
+    assert items[0].tone == "bad"
+    assert items[1].message == "Rigor: mentions x; mentioned, negated: test; does not mention y"
+    assert items[1].tone == "neutral"

@@ -60,6 +60,11 @@ ANSWER = (
     "Task: I owned the release. Action: I asked for his worst case, we wrote a\n"
     "rollback plan together and shipped on Monday. Result: no incident."
 )
+# Signals in context: a pronoun-free match, a negated one, and markup shown literally.
+EVIDENCE_ANSWER = (
+    "I met him one-on-one and listened to his concerns. We found common ground; "
+    "I never lost [bold]trust[/bold] in him."
+)
 FEEDBACK = "Clear situation; the result needs a number."
 
 FIXED_RUN = RunResult(
@@ -209,6 +214,18 @@ async def drive_result_text(pilot: Pilot[None]) -> None:
     await score_criteria(pilot, [3, 2])
 
 
+async def drive_result_evidence(pilot: Pilot[None]) -> None:
+    await wait_for_screen(pilot, CandidateScreen)
+    type_into(pilot, "#editor", EVIDENCE_ANSWER)
+    await pilot.pause()  # let the editor report the change before submitting
+    await pilot.press("ctrl+s")
+    await wait_for_screen(pilot, ResultScreen)
+    await pilot.pause()
+    # Focusing the rubric scrolls it into view; the evidence at the top is what is shown here.
+    pilot.app.screen.query_one("#result-body").scroll_home(animate=False, immediate=True)
+    await pilot.pause()
+
+
 async def drive_result_choice(pilot: Pilot[None]) -> None:
     await drive_candidate_choice(pilot)
     await pilot.press("ctrl+s")
@@ -288,6 +305,9 @@ CASES: dict[str, Case] = {
     "candidate_coding": Case(drive_candidate_coding, CandidateScreen, direct("candidate", CODING)),
     "candidate_choice": Case(drive_candidate_choice, CandidateScreen, direct("candidate", CHOICE)),
     "result_text_scored": Case(drive_result_text, ResultScreen, direct("candidate", BEHAVIOURAL)),
+    "result_text_evidence": Case(
+        drive_result_evidence, ResultScreen, direct("candidate", BEHAVIOURAL)
+    ),
     "result_choice": Case(drive_result_choice, ResultScreen, direct("candidate", CHOICE)),
     "interviewer": Case(drive_interviewer, InterviewerScreen, direct("interviewer", BEHAVIOURAL)),
     "reveal": Case(drive_reveal, RevealScreen, direct("interviewer", BEHAVIOURAL)),

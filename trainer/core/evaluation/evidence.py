@@ -495,15 +495,22 @@ def format_duration(seconds: float) -> str:
 
 
 def signal_items(coverage: Sequence[SignalCoverage]) -> tuple[EvidenceItem, ...]:
-    """One item per criterion: the signals mentioned and the ones missed."""
+    """One item per criterion: the signals mentioned, mentioned only negated, and missed.
+
+    A negated mention ("I didn't write tests") is listed as "mentioned, negated" and counts
+    as not covered for the tone.
+    """
     out: list[EvidenceItem] = []
     for cov in coverage:
         if not cov.hits:
             continue
         said = ", ".join(cov.mentioned) or "none"
         text = f"{cov.title}: mentions {said}"
+        if cov.negated:
+            text += f"; mentioned, negated: {', '.join(cov.negated)}"
         if cov.missed:
             text += f"; does not mention {', '.join(cov.missed)}"
-        tone: Tone = "good" if not cov.missed else ("neutral" if cov.mentioned else "bad")
+        uncovered = cov.missed or cov.negated
+        tone: Tone = "good" if not uncovered else ("neutral" if cov.mentioned else "bad")
         out.append(EvidenceItem("signals", "signals", text, tone, cov.criterion_id))
     return tuple(out)
