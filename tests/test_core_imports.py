@@ -14,6 +14,7 @@ CORE_MODULES = [
     "trainer.core.packs.rules",
     "trainer.core.packs.schema",
     "trainer.core.text",
+    "trainer.core.pair",
 ]
 
 
