@@ -93,7 +93,7 @@ class PackEntry:
     source: PackSource
     file: str
     checked: CheckedFile | None  # None when the file could not be read
-    error: str | None = None  # why it is not loaded (first error), None when loaded
+    first_error: Diagnostic | None = None  # why it is not loaded; None when it loads
     shadowed_by: str | None = None  # the file whose pack with the same id was loaded instead
 
     @property
@@ -101,14 +101,23 @@ class PackEntry:
         return self.checked.pack if self.checked is not None else None
 
     @property
+    def error(self) -> str | None:
+        """The first error as `line:col: rule message` (no file), or None."""
+        diag = self.first_error
+        if diag is None:
+            return None
+        where = f"{diag.line}:{diag.column}: " if diag.line else ""
+        return f"{where}{diag.rule} {diag.message}"
+
+    @property
     def loaded(self) -> bool:
-        return self.error is None and self.shadowed_by is None
+        return self.first_error is None and self.shadowed_by is None
 
     @property
     def problem(self) -> str | None:
         """A one-line reason the pack is not in the bank, for the home screen and `pack list`."""
-        if self.error is not None:
-            return f"{self.file} skipped: {self.error}"
+        if self.first_error is not None:
+            return f"{describe(self.first_error)} (pack not loaded)"
         if self.shadowed_by is not None and self.pack is not None:
             return (
                 f"{self.file} ignored: pack id '{self.pack.pack.id}' is already loaded "
@@ -157,16 +166,11 @@ def load_catalog(
             checked = check_file(source.path, display=name, max_bytes=max_bytes)
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            catalog.entries.append(
-                PackEntry(source, name, None, error=f"file-unreadable cannot read: {reason}")
-            )
+            diag = Diagnostic("file-unreadable", Severity.ERROR, f"cannot read: {reason}", name)
+            catalog.entries.append(PackEntry(source, name, None, first_error=diag))
             continue
-        entry = PackEntry(source, name, checked)
-        first = checked.first_error
-        if first is not None:
-            where = f"{first.line}:{first.column}: " if first.line else ""
-            entry.error = f"{where}{first.rule} {first.message}"
-        elif checked.pack is not None:
+        entry = PackEntry(source, name, checked, first_error=checked.first_error)
+        if entry.first_error is None and checked.pack is not None:
             pack_id = checked.pack.pack.id
             if pack_id in winners:
                 entry.shadowed_by = winners[pack_id]
