@@ -8,8 +8,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from trainer.cli.main import app
-from trainer.core.packs.discovery import PackSource
 from trainer.core.packs.catalog import load_catalog
+from trainer.core.packs.discovery import PackSource
 from trainer.core.selection import Filters
 from trainer.tui.services import Services
 
@@ -36,7 +36,9 @@ def test_a_pack_with_a_content_error_is_not_in_the_bank(tmp_path: Path) -> None:
     assert "coding" in {p.pack.id for p in bank.packs}
     [problem] = [p for p in services.pack_problems if "typo.yaml" in p]
     assert "ref-unresolved" in problem and "comunication" in problem
-    line = [n for n, t in enumerate(EXAMPLE.read_text().splitlines(), 1) if "{ref: communication" in t][0]
+    line = [
+        n for n, t in enumerate(EXAMPLE.read_text().splitlines(), 1) if "{ref: communication" in t
+    ][0]
     assert f"typo.yaml:{line}:" in problem
 
 
