@@ -200,35 +200,45 @@ def list_packs(
     packs: PacksOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Show discovered packs (built-in, your packs folder, --packs) with questions per kind."""
+    """Show discovered packs (built-in, your packs folder, --packs): file, questions, status.
+
+    A pack is "ok" only when the app loads it: no error from the YAML, the schema or the
+    content rules, and no earlier pack with the same id. Otherwise the reason is shown.
+    """
     from trainer.cli.report import display_path
-    from trainer.core.packs.loader import load_pack_file
+    from trainer.core.packs.catalog import load_catalog
     from trainer.core.packs.model import KINDS
     from trainer.paths import data_dir as resolve_data_dir
     from trainer.paths import user_packs_dir
 
-    rows = []
-    for source in discover(user_packs_dir(resolve_data_dir(data_dir)), packs or []):
-        row: dict[str, object] = {"file": display_path(source.path), "origin": source.origin}
-        try:
-            loaded = load_pack_file(source.path)
-        except OSError as exc:
-            row.update(id=None, title=None, version=None, ok=False, error=str(exc.strerror))
-            rows.append(row)
-            continue
-        pack = loaded.pack
-        counts = {k: 0 for k in KINDS}
-        if pack is not None:
-            for q in pack.questions:
-                counts[q.kind] += 1
-        row.update(
-            id=pack.pack.id if pack else None,
-            title=pack.pack.title if pack else None,
-            version=pack.pack.version if pack else None,
-            ok=loaded.ok,
-            questions=sum(counts.values()),
-            kinds=counts,
-        )
+    sources = discover(user_packs_dir(resolve_data_dir(data_dir)), packs or [])
+    catalog = load_catalog(sources, display=display_path)
+    on_request = catalog.on_request
+    entry_problem = {e.file: e.problem or "" for e in catalog.entries}
+    rows: list[dict[str, object]] = []
+    for entry in catalog.entries:
+        pack = entry.pack
+        checked = entry.checked
+        kinds = dict(checked.kinds) if checked is not None else {}
+        status = "ok"
+        if entry.error is not None:
+            status = "invalid"
+        elif entry.shadowed_by is not None:
+            status = "shadowed"
+        row: dict[str, object] = {
+            "file": entry.file,
+            "origin": entry.source.origin,
+            "id": pack.pack.id if pack else None,
+            "title": pack.pack.title if pack else None,
+            "version": pack.pack.version if pack else None,
+            "ok": entry.loaded,
+            "status": status,
+            "questions": checked.questions if checked is not None else 0,
+            "kinds": {k: kinds.get(k, 0) for k in KINDS},
+            "error": entry.error,
+            "shadowed_by": entry.shadowed_by,
+            "on_request": bool(pack and entry.loaded and pack.pack.id in on_request),
+        }
         rows.append(row)
     if fmt is ListFormat.json:
         sys.stdout.write(
@@ -236,37 +246,40 @@ def list_packs(
         )
         return
     table = Table(title="Question packs", show_lines=False)
-    for col in (
-        "id",
-        "title",
-        "origin",
-        "questions",
-        "coding",
-        "design",
-        "behav.",
-        "concept",
-        "choice",
-        "status",
-    ):
-        table.add_column(
-            col,
-            justify="right" if col not in ("id", "title", "origin", "status") else "left",
-            overflow="fold",
-        )
+    for col in ("id", "file", "origin", "questions", "status"):
+        table.add_column(col, justify="right" if col == "questions" else "left", overflow="fold")
+    notes: list[str] = []
     for row in rows:
-        kinds = row.get("kinds") or {}
-        assert isinstance(kinds, dict)
+        status = str(row["status"])
+        if status == "ok" and row["on_request"]:
+            shown = Text("example", style="green")
+            notes.append(
+                f"{row['file']}: the authors' example; practise it only with --pack {row['id']}"
+            )
+        elif status == "ok":
+            shown = Text("ok", style="green")
+        elif status == "shadowed":
+            shown = Text("ignored", style="yellow")
+            notes.append(
+                f"{row['file']}: ignored; pack id '{row['id']}' is already loaded from "
+                f"{row['shadowed_by']}"
+            )
+        else:
+            shown = Text("invalid", style="red")
+            notes.append(entry_problem[str(row["file"])])
         table.add_row(
             Text(make_visible(str(row.get("id") or "-"), keep_newlines=False)),
-            Text(make_visible(str(row.get("title") or row["file"]), keep_newlines=False)),
+            Text(make_visible(str(row["file"]), keep_newlines=False)),
             str(row["origin"]),
-            str(row.get("questions", 0)),
-            *(str(kinds.get(k, 0)) for k in KINDS),
-            Text("ok", style="green") if row.get("ok") else Text("invalid", style="red"),
+            str(row["questions"]),
+            shown,
         )
-    _out().print(table)
-    if any(not r.get("ok") for r in rows):
-        _out().print(Text("Run 'trainer pack validate <file>' to see what is wrong.", style="dim"))
+    out = _out()
+    out.print(table)
+    for note in notes:
+        out.print(Text(make_visible(note, keep_newlines=False)))
+    if any(r["status"] == "invalid" for r in rows):
+        out.print(Text("Run 'trainer pack validate <file>' to see every finding.", style="dim"))
 
 
 @app.command()

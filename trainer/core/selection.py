@@ -56,10 +56,15 @@ class Filters:
 
 
 class QuestionBank:
-    """All loaded questions, addressable by (pack id, question id) or a bare question id."""
+    """All loaded questions, addressable by (pack id, question id) or a bare question id.
 
-    def __init__(self, packs: Iterable[Pack]) -> None:
+    Packs in `on_request` (the authors' example) stay addressable but join a pool only when
+    a filter names them, so they never turn up in ordinary practice.
+    """
+
+    def __init__(self, packs: Iterable[Pack], on_request: Collection[str] = ()) -> None:
         self.packs: list[Pack] = list(packs)
+        self.on_request = frozenset(on_request)
         self.entries: list[Entry] = [Entry(p, q) for p in self.packs for q in p.questions]
         self._by_key = {e.key: e for e in self.entries}
 
@@ -71,7 +76,14 @@ class QuestionBank:
         if "/" in question_id:
             pack_id, _, qid = question_id.partition("/")
             return self.get(pack_id, qid)
-        return next((e for e in self.entries if e.question.id == question_id), None)
+        matches = [e for e in self.entries if e.question.id == question_id]
+        practice = [e for e in matches if e.pack.pack.id not in self.on_request]
+        return next(iter(practice or matches), None)
+
+    def in_pool(self, entry: Entry, filters: Filters) -> bool:
+        """An on-request pack's questions count only when the filter names that pack."""
+        pack_id = entry.pack.pack.id
+        return pack_id not in self.on_request or pack_id in filters.pack_ids
 
     def filter(self, filters: Filters) -> list[Entry]:
         """Matching entries; with search text, those whose title or id has it come first.
@@ -79,7 +91,7 @@ class QuestionBank:
         Typing a question's title and pressing Enter must start that question, not one
         whose prompt happens to mention the same words.
         """
-        found = [e for e in self.entries if filters.matches(e)]
+        found = [e for e in self.entries if filters.matches(e) and self.in_pool(e, filters)]
         words = filters.text.lower().split()
         if not words:
             return found

@@ -42,35 +42,21 @@ class Services:
     _drafts: DraftStore | None = None
 
     def load_bank(self) -> QuestionBank:
-        """Load every pack (built-in, the user's folder, --packs); skip broken ones with a note."""
+        """Load every loadable pack (built-in, the user's folder, --packs); note each skipped one.
+
+        Loadable means what `trainer pack validate` accepts: no error from the YAML, the
+        schema or the content rules.
+        """
         if self.bank is not None:
             return self.bank
+        from trainer.core.packs.catalog import load_catalog
         from trainer.core.packs.discovery import discover
-        from trainer.core.packs.loader import load_pack_file
         from trainer.core.selection import QuestionBank
         from trainer.paths import user_packs_dir
 
-        packs = []
-        seen: set[str] = set()
-        for source in discover(user_packs_dir(self.data_dir), self.extra_packs):
-            try:
-                loaded = load_pack_file(source.path)
-            except OSError as exc:
-                self.pack_problems.append(f"{source.path}: {exc.strerror}")
-                continue
-            if loaded.pack is None or not loaded.ok:
-                self.pack_problems.append(
-                    f"{source.path}: not loaded; run 'trainer pack validate {source.path}'"
-                )
-                continue
-            if loaded.pack.pack.id in seen:
-                self.pack_problems.append(
-                    f"{source.path}: pack id '{loaded.pack.pack.id}' already loaded"
-                )
-                continue
-            seen.add(loaded.pack.pack.id)
-            packs.append(loaded.pack)
-        self.bank = QuestionBank(packs)
+        catalog = load_catalog(discover(user_packs_dir(self.data_dir), self.extra_packs))
+        self.pack_problems.extend(catalog.problems)
+        self.bank = QuestionBank(catalog.packs, on_request=catalog.on_request)
         return self.bank
 
     @property

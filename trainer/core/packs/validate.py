@@ -1,4 +1,4 @@
-"""Validate pack files: load each, run the rules, then the cross-pack rules.
+"""Validate pack files: check each (as the app does before loading it), then the cross-pack rules.
 
 This is what `trainer pack validate` calls; it never raises for a bad pack.
 """
@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trainer.core.diagnostics import Diagnostic, Severity
-from trainer.core.packs.loader import LoadedPack, load_pack_file
+from trainer.core.packs.catalog import check_file
 from trainer.core.packs.model import Pack
-from trainer.core.packs.rules import PackIds, check_across, check_pack
+from trainer.core.packs.rules import PackIds, check_across
 from trainer.core.packs.yamlsafe import DEFAULT_MAX_BYTES, SourceDocument, gc_paused
 
 #: Extra per-pack checks (e.g. running reference solutions); injected so that
@@ -76,7 +76,7 @@ def _validate(
         try:
             if path.is_dir():
                 raise IsADirectoryError(f"{name} is a folder with no pack files")
-            result: LoadedPack = load_pack_file(path, display=name, max_bytes=max_bytes)
+            result = check_file(path, display=name, max_bytes=max_bytes)
         except OSError as exc:
             freport.unreadable = True
             reason = exc.strerror or str(exc)
@@ -85,11 +85,10 @@ def _validate(
             )
             continue
         freport.diagnostics.extend(result.diagnostics)
+        freport.questions = result.questions
         if result.pack is None or result.source is None:
             continue
         freport.pack_id = result.pack.pack.id
-        freport.questions = len(result.pack.questions)
-        freport.diagnostics.extend(check_pack(result.pack, result.source))
         if extra_check is not None and not any(
             d.severity is Severity.ERROR for d in freport.diagnostics
         ):

@@ -195,7 +195,9 @@ class HomeScreen(Screen[None]):
         options.add_options([Option(self._row(e)) for e in self.matching])
         if self.matching:
             options.highlighted = 0
-        total = len(self.bank.entries)
+        from trainer.core.selection import Filters
+
+        total = len(self.bank.filter(Filters(pack_ids=self.filters().pack_ids)))
         self.query_one("#count", Static).update(
             styled(
                 f"{len(self.matching)} of {total} questions · enter: start with this one"
