@@ -126,3 +126,34 @@ async def test_rounds_input_keeps_its_own_keys(tmp_path: Path) -> None:
 )
 def test_pack_label_omits_a_title_that_repeats_the_kind(kind: str, title: str, shown: str) -> None:
     assert pack_label(kind, title) == shown
+
+
+async def test_question_mark_still_opens_help(tmp_path: Path) -> None:
+    from trainer.tui.screens.modals import HelpScreen
+
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _home_lists_every_question(pilot)
+        home = app.screen
+        await pilot.press("question_mark")
+        await wait_screen(pilot, HelpScreen)
+        assert home.query_one("#search", Input).value == ""
+
+
+async def test_an_open_select_keeps_its_keys(tmp_path: Path) -> None:
+    from textual.widgets import Select
+
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _home_lists_every_question(pilot)
+        home = app.screen
+        kind = home.query_one("#kind", Select)
+        kind.focus()
+        await pilot.press("enter")
+        for _ in range(100):
+            if kind.expanded:
+                break
+            await pilot.pause(0.02)
+        assert kind.expanded
+        await pilot.press("s")
+        assert home.query_one("#search", Input).value == ""
