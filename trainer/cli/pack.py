@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -245,9 +246,22 @@ def list_packs(
             json.dumps({"format_version": 1, "packs": rows}, indent=2, ensure_ascii=False) + "\n"
         )
         return
-    table = Table(title="Question packs", show_lines=False)
+    table = Table(
+        title="Question packs",
+        show_lines=False,
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
     for col in ("id", "file", "origin", "questions", "status"):
-        table.add_column(col, justify="right" if col == "questions" else "left", overflow="fold")
+        table.add_column(
+            col,
+            justify="right" if col == "questions" else "left",
+            overflow="fold",
+            min_width=max((len(_shown_file(r)) for r in rows), default=4)
+            if col == "file"
+            else None,
+        )
     notes: list[str] = []
     for row in rows:
         status = str(row["status"])
@@ -269,7 +283,8 @@ def list_packs(
             notes.append(entry_problem[str(row["file"])])
         table.add_row(
             Text(make_visible(str(row.get("id") or "-"), keep_newlines=False)),
-            Text(make_visible(str(row["file"]), keep_newlines=False)),
+            # built-in packs live in one known folder (`trainer info`): the name is enough
+            Text(make_visible(_shown_file(row), keep_newlines=False)),
             str(row["origin"]),
             str(row["questions"]),
             shown,
@@ -289,3 +304,9 @@ def rules() -> None:
 
     for rule, (severity, text) in sorted(RULES.items()):
         typer.echo(f"{rule:28} {severity.value:8} {text}")
+
+
+def _shown_file(row: dict[str, object]) -> str:
+    """A built-in pack's file name alone, so the table fits 80 columns; others in full."""
+    file = str(row["file"])
+    return Path(file).name if row["origin"] == "built-in" else file
