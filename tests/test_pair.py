@@ -7,6 +7,7 @@ interviewer's material, so a leak anywhere in the data fails a test.
 from __future__ import annotations
 
 import json
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -281,3 +282,141 @@ def test_an_older_history_is_upgraded_in_place(tmp_path: Path) -> None:
     conn = db.open_db(path, MIGRATIONS)
     assert db.user_version(conn) == SCHEMA_VERSION
     conn.close()
+
+
+# -- hot-seat order, crash safety, test runs, graded answers ------------------------------
+
+
+def test_turns_go_briefing_answering_scoring_self_reveal_summary(pack: Pack) -> None:
+    from trainer.core.pairing import next_turn
+
+    clock = FakeClock()
+    s = make(pack, ["cache-invalidation"], clock)
+    rnd = s.current
+    seen = [next_turn(s)]
+    s.apply(BriefingDone(rnd.interviewer))
+    seen.append(next_turn(s))
+    s.apply(Submitted(rnd.candidate))
+    seen.append(next_turn(s))
+    s.apply(SideSubmitted(rnd.interviewer))
+    seen.append(next_turn(s))
+    s.apply(SideSubmitted(rnd.candidate))
+    seen.append(next_turn(s))
+    s.apply(RoundFinished(rnd.candidate))
+    seen.append(next_turn(s))
+    assert [(t.stage, t.seat, t.private) for t in seen] == [
+        ("briefing", 1, True),
+        ("answering", 0, False),
+        ("scoring", 1, True),
+        ("self_assessment", 0, True),
+        ("reveal", None, False),
+        ("summary", None, False),
+    ]
+
+
+def test_a_snapshot_restores_every_side_and_the_running_clock(pack: Pack) -> None:
+    clock = FakeClock()
+    s = make(pack, ["pair-sum", "cache-invalidation"], clock)
+    play_round(s, clock)
+    s.apply(RoundFinished(0))
+    rnd = s.current
+    s.apply(NotesChanged(rnd.interviewer, NOTES))
+    s.apply(BriefingDone(rnd.interviewer))
+    clock.now += 42
+    s.apply(HintGiven(rnd.interviewer))
+    s.apply(AnswerChanged(rnd.candidate, "half an answer"))
+    saved = json.loads(json.dumps(s.snapshot()))  # it must survive JSON
+
+    later = FakeClock()
+    later.now = 50_000.0
+    bank = QuestionBank([pack])
+    back = PairSession.restore(bank.get, saved, later)
+    assert back.names == s.names and back.current_index == 1
+    assert back.rounds[0].phase == "done" and back.rounds[0].scores == s.rounds[0].scores
+    assert back.rounds[0].ratings == s.rounds[0].ratings
+    cur = back.current
+    assert cur.phase == "answering" and cur.answer == "half an answer" and cur.notes == NOTES
+    assert [h.at_s for h in cur.hints] == [42.0]
+    assert cur.elapsed(later.now) == pytest.approx(42.0)
+    later.now += 8
+    assert cur.elapsed(later.now) == pytest.approx(50.0)
+    back.apply(Submitted(cur.candidate))  # and the session goes on
+    assert back.current.phase == "assessing"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d.update(format=99),
+        lambda d: d.update(rounds=[]),
+        lambda d: d["rounds"][0].update(question_id="no-such-question"),
+        lambda d: d["rounds"][0].update(phase="hacked"),
+        lambda d: d["rounds"][0]["scores"].update(correctness=99),
+        lambda d: d.update(current_index=7),
+        lambda d: d.update(first_candidate=5),
+        lambda d: d.pop("names"),
+        lambda d: d["rounds"].append(dict(d["rounds"][0], phase="done")),  # done after current
+    ],
+)
+def test_a_damaged_snapshot_is_refused_cleanly(pack: Pack, damage: Any) -> None:
+    clock = FakeClock()
+    s = make(pack, ["pair-sum"], clock)
+    s.apply(BriefingDone(1))
+    s.apply(Submitted(0))
+    s.apply(Scored(1, "correctness", 2))
+    data = json.loads(json.dumps(s.snapshot()))
+    damage(data)
+    with pytest.raises(PairError):
+        PairSession.restore(QuestionBank([pack]).get, data, clock)
+
+
+def test_the_full_test_run_becomes_evidence_for_the_interviewer(pack: Pack) -> None:
+    from trainer.core.evaluation.results import RunResult, TestResult
+
+    clock = FakeClock()
+    s = make(pack, ["pair-sum"], clock)
+    with pytest.raises(PairError):
+        s.record_run(RunResult(verdict="accepted"))  # nothing submitted yet
+    s.apply(BriefingDone(1))
+    s.apply(AnswerChanged(0, "def pair_sum(nums, target): ..."))
+    s.apply(Submitted(0))
+    assert view(s, 1)["tests_run"] is False
+    result = RunResult(
+        verdict="wrong_answer",
+        tests=(
+            TestResult(id="example", visibility="sample", verdict="accepted"),
+            TestResult(id="dups", visibility="hidden", verdict="wrong_answer"),
+        ),
+    )
+    s.record_run(result)
+    seen = view(s, 1)
+    assert seen["tests_run"] is True
+    from trainer.core.evaluation.evaluation import Evaluation
+
+    coding = Evaluation.from_dict(seen["evidence"]).coding
+    assert coding is not None and [t.id for t in coding.tests] == ["example", "dups"]
+    assert "evidence" not in view(s, 0)  # the candidate still sees none of it
+    restored = PairSession.restore(QuestionBank([pack]).get, s.snapshot(), clock)
+    assert restored.current.run == result
+
+
+def test_the_reveal_sets_the_answer_beside_the_graded_ones(pack: Pack) -> None:
+    clock = FakeClock()
+    s = make(pack, ["cache-invalidation"], clock)
+    play_round(s, clock)
+    seen = view(s, 0)
+    refs = seen["references"]
+    question = s.entry().question
+    assert [r["id"] for r in refs] == [r.id for r in question.reference_answers if r.scores]
+    assert all(r["verdict"] for r in refs)
+    assert seen["verdicts"]["interviewer"]["verdict"] == "Strong no hire"  # all 1s
+    assert seen["verdicts"]["self"]["verdict"] == "Strong hire"  # all top levels
+    assert "references" not in view_before_reveal(pack)
+
+
+def view_before_reveal(pack: Pack) -> dict[str, Any]:
+    clock = FakeClock()
+    s = make(pack, ["cache-invalidation"], clock)
+    s.apply(BriefingDone(1))
+    s.apply(Submitted(0))
+    return view(s, 0)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 TUI = Path(__file__).resolve().parents[1] / "trainer" / "tui"
-ABOVE = ("trainer.tui.flow", "trainer.tui.app")
+ABOVE = ("trainer.tui.flow", "trainer.tui.pairflow", "trainer.tui.app")
 
 
 def imported(path: Path) -> set[str]:
@@ -26,7 +26,7 @@ def imported(path: Path) -> set[str]:
     return names
 
 
-MODULES = sorted([*TUI.glob("screens/*.py"), *TUI.glob("widgets/*.py"), TUI / "ports.py"])
+MODULES = sorted([*TUI.glob("screens/**/*.py"), *TUI.glob("widgets/*.py"), TUI / "ports.py"])
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
@@ -35,6 +35,11 @@ def test_screen_modules_do_not_import_the_flow(path: Path) -> None:
     assert not bad, f"{path.name} imports {sorted(bad)}"
 
 
-def test_the_check_sees_imports() -> None:
-    names = imported(TUI / "flow.py")
+@pytest.mark.parametrize("router", ["flow.py", "pairflow.py"])
+def test_the_check_sees_imports(router: str) -> None:
+    names = imported(TUI / router)
     assert any(name.startswith("trainer.tui.screens") for name in names)
+
+
+def test_pair_screens_are_checked() -> None:
+    assert any(p.parent.name == "pair" for p in MODULES)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from trainer import __version__
-from trainer.cli import pack
+from trainer.cli import pack, pair
 from trainer.cli.options import DataDirOption, PacksOption
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(pack.app, name="pack")
+app.add_typer(pair.app, name="pair")
 
 
 class Role(StrEnum):

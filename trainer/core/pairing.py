@@ -20,26 +20,22 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from trainer.core.evaluation.evaluation import Evaluation, evaluate
+from trainer.core.evaluation.results import RunResult
+from trainer.core.evaluation.scoring import from_plain, score_rubric, to_plain
 from trainer.core.packs.model import CodingQuestion, MultipleChoiceQuestion
 from trainer.core.packs.resolve import ResolvedCriterion, resolve_rubric
 from trainer.core.selection import Entry
-from trainer.core.text import make_visible
+from trainer.core.text import NAME_MAX as NAME_MAX  # re-exported for pair code
+from trainer.core.text import clean_name as clean_name
 
 Seat = Literal[0, 1]
 PairPhase = Literal["briefing", "answering", "assessing", "reveal", "done"]
 Clock = Callable[[], float]
 
-NAME_MAX = 24  # a name is shown in headings and handoff lines at 80 columns
 NOTE_MAX = 2_000  # the interviewer's one-line notes
 RATING_LEVELS = ("poor", "fair", "good", "excellent")
-
-
-def clean_name(raw: str, fallback: str) -> str:
-    """A partner's name is untrusted: one line, controls made visible, length-capped."""
-    name = " ".join(make_visible(raw, keep_newlines=False).split())
-    if len(name) > NAME_MAX:
-        name = name[: NAME_MAX - 1] + "…"
-    return name or fallback
+SNAPSHOT_FORMAT = 1
+PHASES: tuple[PairPhase, ...] = ("briefing", "answering", "assessing", "reveal", "done")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +188,7 @@ class PairRound:
     answer_started_at: float | None = None
     elapsed_s: float | None = None  # set when the answer is submitted
     evaluation: Evaluation | None = None
+    run: RunResult | None = None  # every test (sample and hidden), run after submission
 
     @property
     def interviewer(self) -> Seat:
@@ -266,6 +263,7 @@ class PairSession:
                     time_limit_s=entry.question.time_limit * 60,
                 )
             )
+        self.first_candidate: Seat = first_candidate
         self.current_index = 0
 
     # -- reading ----------------------------------------------------------------------
@@ -370,6 +368,163 @@ class PairSession:
                     self.current_index += 1
         return rnd
 
+    def record_run(self, result: RunResult) -> PairRound:
+        """The full test run of the submitted answer: evidence for the interviewer's scoring.
+
+        Not a seat's event: the terminal that runs the code reports it, once per round.
+        """
+        rnd = self.current
+        if rnd.phase not in ("assessing", "reveal"):
+            raise PairError(f"round {rnd.index + 1} has no submitted answer to run")
+        if not isinstance(self.entry(rnd).question, CodingQuestion):
+            raise PairError("only coding answers are run")
+        rnd.run = result
+        self._evaluate(rnd)
+        return rnd
+
+    # -- crash safety -----------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything needed to carry on after a crash, as JSON-ready data."""
+        now = self.clock()
+        rounds = []
+        for r in self.rounds:
+            rounds.append(
+                {
+                    "pack_id": r.pack_id,
+                    "question_id": r.question_id,
+                    "phase": r.phase,
+                    "answer": r.answer,
+                    "selected": list(r.selected),
+                    "hints": [{"index": h.index, "at_s": h.at_s} for h in r.hints],
+                    "notes": r.notes,
+                    "scores": dict(r.scores),
+                    "feedback": r.feedback,
+                    "self_scores": dict(r.self_scores),
+                    "ratings": dict(r.ratings),
+                    "comment": r.comment,
+                    "interviewer_done": r.interviewer_done,
+                    "candidate_done": r.candidate_done,
+                    "elapsed_s": r.elapsed(now) if r.phase != "briefing" else None,
+                    "run": to_plain(r.run) if r.run is not None else None,
+                }
+            )
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "names": list(self.names),
+            "first_candidate": self.first_candidate,
+            "interviewer_rubric": [c.to_dict() for c in self.interviewer_rubric],
+            "current_index": self.current_index,
+            "rounds": rounds,
+        }
+
+    @classmethod
+    def restore(
+        cls,
+        bank_lookup: Callable[[str, str], Entry | None],
+        data: Any,
+        clock: Clock,
+    ) -> PairSession:
+        """Rebuild a session from `snapshot()`; `PairError` on anything that does not fit.
+
+        The file is ours, but it may be from an older version or hand-edited, so every
+        value is checked as strictly as an event.
+        """
+        try:
+            return cls._restore(bank_lookup, data, clock)
+        except PairError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise PairError(f"the saved pair session cannot be read: {exc}") from exc
+
+    @classmethod
+    def _restore(
+        cls, bank_lookup: Callable[[str, str], Entry | None], data: Any, clock: Clock
+    ) -> PairSession:
+        if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
+            raise PairError("not a saved pair session of this version")
+        rounds = data["rounds"]
+        if not isinstance(rounds, list) or not rounds:
+            raise PairError("the saved pair session has no rounds")
+        entries = []
+        for r in rounds:
+            entry = bank_lookup(str(r["pack_id"]), str(r["question_id"]))
+            if entry is None:
+                raise PairError(f"question {r['pack_id']}/{r['question_id']} is not loaded")
+            entries.append(entry)
+        names = data["names"]
+        first = data["first_candidate"]
+        if first not in (0, 1) or not isinstance(names, list) or len(names) != 2:
+            raise PairError("the saved seats do not fit")
+        rubric = (
+            tuple(
+                RatingCriterion(str(c["id"]), str(c["title"]), str(c.get("description", "")))
+                for c in data.get("interviewer_rubric") or ()
+            )
+            or INTERVIEWER_RUBRIC
+        )
+        session = cls(
+            bank_lookup,
+            entries,
+            (str(names[0]), str(names[1])),
+            clock,
+            first_candidate=first,
+            interviewer_rubric=rubric,
+        )
+        current = data["current_index"]
+        if not isinstance(current, int) or not 0 <= current < len(rounds):
+            raise PairError("the saved current round does not fit")
+        session.current_index = current
+        now = clock()
+        for i, (rnd, saved) in enumerate(zip(session.rounds, rounds, strict=True)):
+            phase = saved["phase"]
+            if phase not in PHASES:
+                raise PairError(f"unknown phase {phase!r}")
+            if (i < current and phase != "done") or (i > current and phase != "briefing"):
+                raise PairError("the saved rounds are out of order")
+            session._restore_round(rnd, saved, phase, now)
+        return session
+
+    def _restore_round(self, rnd: PairRound, saved: dict[str, Any], phase: str, now: float) -> None:
+        q = self.entry(rnd).question
+        rnd.phase = phase  # type: ignore[assignment]
+        rnd.answer = str(saved.get("answer", ""))
+        if isinstance(q, MultipleChoiceQuestion):
+            known = {c.id for c in q.choices}
+            rnd.selected = tuple(str(c) for c in saved.get("selected", ()) if c in known)
+        for h in saved.get("hints", ()):
+            if len(rnd.hints) >= len(q.hints):
+                break
+            rnd.hints.append(HintRecord(len(rnd.hints), max(0.0, float(h["at_s"]))))
+        rnd.notes = str(saved.get("notes", ""))[:NOTE_MAX]
+        rnd.feedback = str(saved.get("feedback", ""))
+        rnd.comment = str(saved.get("comment", ""))
+        tops = {c.id: c.max_score for c in self.criteria(rnd)}
+        for target, key in ((rnd.scores, "scores"), (rnd.self_scores, "self_scores")):
+            for cid, level in dict(saved.get(key) or {}).items():
+                if cid in tops:
+                    self._set_level(target, cid, level, tops[cid])
+        rated = {c.id for c in self.interviewer_rubric}
+        for cid, level in dict(saved.get("ratings") or {}).items():
+            if cid in rated:
+                self._set_level(rnd.ratings, cid, level, len(RATING_LEVELS))
+        rnd.interviewer_done = saved.get("interviewer_done") is True
+        rnd.candidate_done = saved.get("candidate_done") is True
+        elapsed = saved.get("elapsed_s")
+        if phase != "briefing" and isinstance(elapsed, int | float) and elapsed >= 0:
+            if phase == "answering":
+                rnd.answer_started_at = now - float(elapsed)
+            else:
+                rnd.elapsed_s = float(elapsed)
+        elif phase == "answering":
+            rnd.answer_started_at = now
+        elif phase != "briefing":
+            rnd.elapsed_s = 0.0
+        if saved.get("run") is not None and isinstance(q, CodingQuestion):
+            rnd.run = from_plain(RunResult, saved["run"])
+        if phase in ("assessing", "reveal", "done"):
+            self._evaluate(rnd)
+
     # -- internals --------------------------------------------------------------------
 
     @staticmethod
@@ -411,6 +566,7 @@ class PairSession:
             hints_used=len(rnd.hints),
             elapsed_s=rnd.elapsed_s or 0.0,
             scores=scores or None,
+            run=rnd.run,
         )
 
 
@@ -422,6 +578,7 @@ def _criterion(c: ResolvedCriterion, *, descriptors: bool) -> dict[str, Any]:
         "id": c.id,
         "title": c.title,
         "levels": list(c.levels),
+        "weight": c.weight,
         "description": c.description,
     }
     if descriptors:
@@ -508,15 +665,78 @@ def view(session: PairSession, seat: Seat) -> dict[str, Any]:
             data["rating_levels"] = list(RATING_LEVELS)
             if "rubric" not in data:
                 data["rubric"] = [_criterion(c, descriptors=True) for c in criteria]
+        if isinstance(q, CodingQuestion) and (role == "interviewer" or revealed):
+            data["tests_run"] = rnd.run is not None
         data["submitted"] = {
             "interviewer": rnd.interviewer_done,
             "candidate": rnd.candidate_done,
         }
     if revealed:
         data["gaps"] = _gaps(rnd)
+        data["references"] = reference_scores(session, rnd)
+        data["verdicts"] = _verdicts(rnd)
     if session.finished:
         data["summary"] = summary(session)
     return data
+
+
+def _verdicts(rnd: PairRound) -> dict[str, Any]:
+    """Each side's overall and verdict on its own scores: the reveal sets them side by side."""
+    out: dict[str, Any] = {}
+    ev = rnd.evaluation
+    for key, source in (("interviewer", "interviewer"), ("self", "self")):
+        scored = ev.by_source.get(source) if ev is not None else None  # type: ignore[call-overload]
+        out[key] = {
+            "overall": float(scored.overall) if scored and scored.overall is not None else None,
+            "verdict": scored.verdict if scored else None,
+        }
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """Whose turn it is at a shared terminal, and whether the other person must look away."""
+
+    stage: Literal["briefing", "answering", "scoring", "self_assessment", "reveal", "summary"]
+    seat: Seat | None  # who acts; None when both do (the reveal, the summary)
+    private: bool
+
+
+def next_turn(session: PairSession) -> Turn:
+    """The hot seat's order: briefing, answering, the interviewer's scoring, then the
+    candidate's self-assessment (blind: neither sees the other's), then the shared reveal."""
+    if session.finished:
+        return Turn("summary", None, False)
+    rnd = session.current
+    if rnd.phase == "briefing":
+        return Turn("briefing", rnd.interviewer, True)
+    if rnd.phase == "answering":
+        return Turn("answering", rnd.candidate, False)
+    if rnd.phase == "assessing":
+        if not rnd.interviewer_done:
+            return Turn("scoring", rnd.interviewer, True)
+        return Turn("self_assessment", rnd.candidate, True)
+    return Turn("reveal", None, False)
+
+
+def reference_scores(session: PairSession, rnd: PairRound) -> list[dict[str, Any]]:
+    """The question's graded reference answers, scored, to set this answer beside."""
+    entry = session.entry(rnd)
+    out = []
+    for ref in entry.question.reference_answers:
+        if not ref.scores:
+            continue
+        scored = score_rubric(session.criteria(rnd), ref.scores)
+        out.append(
+            {
+                "id": ref.id,
+                "label": ref.label or ref.id,
+                "overall": float(scored.overall) if scored.overall is not None else None,
+                "verdict": scored.verdict,
+                "scores": dict(ref.scores),
+            }
+        )
+    return out
 
 
 # -- summary --------------------------------------------------------------------------

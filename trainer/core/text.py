@@ -51,3 +51,14 @@ def shorten(text: str, width: int) -> str:
     """One line, at most `width` characters, with an ellipsis when cut."""
     line = " ".join(text.split())
     return line if len(line) <= width else line[: max(0, width - 1)] + "…"
+
+
+NAME_MAX = 24  # a person's name is shown in headings and handoff lines at 80 columns
+
+
+def clean_name(raw: str, fallback: str) -> str:
+    """A partner's name is untrusted: one line, controls made visible, length-capped."""
+    name = " ".join(make_visible(raw, keep_newlines=False).split())
+    if len(name) > NAME_MAX:
+        name = name[: NAME_MAX - 1] + "…"
+    return name or fallback

@@ -13,11 +13,13 @@ from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 
 from trainer.tui.screens.home import HomeScreen
-from trainer.tui.services import Services, StartOptions
+from trainer.tui.services import PairOptions, Services, StartOptions
 
 if TYPE_CHECKING:
     from trainer.core.selection import Filters
     from trainer.core.storage.drafts import Draft
+    from trainer.tui.pairflow import PairFlow
+    from trainer.tui.screens.pair.setup import PairSetupScreen
 
 
 class QuestionCommands(Provider):
@@ -62,10 +64,23 @@ class TrainerApp(App[None]):
         self.services = services
         self.options = options or StartOptions()
         self.flow = Flow(self, services)
+        self.pair_flow: PairFlow | None = None
+        if self.options.pair is not None:
+            from trainer.tui.pairflow import PairFlow
+
+            self.pair_flow = PairFlow(self, services)
 
     def on_mount(self) -> None:
-        self.push_screen(HomeScreen(self.options.role, self.options.rounds))
-        self.set_interval(self.services.autosave_interval, self.flow.tick_autosave)
+        pair = self.options.pair
+        if pair is not None:
+            from trainer.tui.screens.pair.setup import PairSetupScreen
+
+            self.push_screen(
+                PairSetupScreen(pair.names, pair.rounds, pair.first_candidate, describe(pair))
+            )
+        else:
+            self.push_screen(HomeScreen(self.options.role, self.options.rounds))
+        self.set_interval(self.services.autosave_interval, self._tick_autosave)
         self._install_signal_handlers()
         self.call_after_refresh(self._start_pack_loader)  # after the first frame
 
@@ -79,8 +94,18 @@ class TrainerApp(App[None]):
         except (NotImplementedError, RuntimeError, ValueError, AttributeError):
             pass  # not the main thread (tests) or no signals on this platform
 
-    def _on_signal(self) -> None:
+    def _tick_autosave(self) -> None:
+        self.flow.tick_autosave()
+        if self.pair_flow is not None:
+            self.pair_flow.tick_autosave()
+
+    def _flush_now(self) -> None:
         self.flow.flush_now()
+        if self.pair_flow is not None:
+            self.pair_flow.flush_now()
+
+    def _on_signal(self) -> None:
+        self._flush_now()
         self.exit(return_code=1)
 
     def _start_pack_loader(self) -> None:
@@ -105,7 +130,15 @@ class TrainerApp(App[None]):
         home = self.screen if isinstance(self.screen, HomeScreen) else None
         if home is not None:
             home.set_bank(self.services.load_bank(), self.services.pack_problems)
+        from trainer.tui.pairflow import is_pair_draft
+
         drafts = [d for d in pending if isinstance(d, Draft)]
+        if self.pair_flow is not None:
+            pair_drafts = [d for d in drafts if is_pair_draft(d)]
+            if pair_drafts:
+                self._offer_pair_draft(pair_drafts[0])
+            return
+        drafts = [d for d in drafts if not is_pair_draft(d)]
         if drafts:
             self._offer_draft(drafts[0])
         elif self.options.direct:
@@ -139,6 +172,53 @@ class TrainerApp(App[None]):
                 self._start_direct()
 
         self.push_screen(RestoreDraftScreen(where, draft.text, saved), decided)
+
+    def _offer_pair_draft(self, draft: Draft) -> None:
+        import datetime as dt
+
+        from trainer.tui.pairflow import describe_pair_draft
+        from trainer.tui.screens.modals import RestoreDraftScreen
+
+        saved = dt.datetime.fromtimestamp(draft.saved_at).strftime("%Y-%m-%d %H:%M")
+
+        def decided(restore: bool | None) -> None:
+            assert self.pair_flow is not None
+            if restore and self.pair_flow.restore(draft):
+                return
+            if not restore:
+                self.services.drafts.discard(draft.key)
+
+        self.push_screen(
+            RestoreDraftScreen(
+                describe_pair_draft(draft), draft.text, saved, "Unfinished pair session found"
+            ),
+            decided,
+        )
+
+    def on_pair_setup_screen_start_requested(self, event: PairSetupScreen.StartRequested) -> None:
+        from trainer.core.selection import Filters
+
+        pair = self.options.pair
+        if self.pair_flow is None or pair is None:
+            return
+        first = None
+        if pair.question:
+            entry = self.services.load_bank().find(pair.question)
+            if entry is None:
+                self.notify(
+                    f"No question '{pair.question}' in the loaded packs.",
+                    severity="error",
+                    markup=False,
+                )
+                return
+            first = entry.key
+        filters = Filters(
+            pack_ids=frozenset(pair.pack_ids),
+            kinds=frozenset(pair.kinds),
+            difficulties=frozenset(pair.difficulties),
+            tags=frozenset(pair.tags),
+        )
+        self.pair_flow.start(event.names, event.rounds, event.first_candidate, filters, first)
 
     def _start_direct(self) -> None:
         o = self.options
@@ -197,8 +277,26 @@ class TrainerApp(App[None]):
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
     async def action_quit(self) -> None:
-        self.flow.flush_now()
+        self._flush_now()
         self.exit()
 
     def on_unmount(self) -> None:
         self.flow.close()
+        if self.pair_flow is not None:
+            self.pair_flow.close()
+
+
+def describe(pair: PairOptions) -> str:
+    """The pair filters in one line, for the setup screen."""
+    parts = []
+    for label, values in (
+        ("packs", pair.pack_ids),
+        ("kinds", [k.replace("_", " ") for k in pair.kinds]),
+        ("difficulty", pair.difficulties),
+        ("tags", pair.tags),
+    ):
+        if values:
+            parts.append(f"{label}: {', '.join(values)}")
+    if pair.question:
+        parts.append(f"first question: {pair.question}")
+    return " · ".join(parts) if parts else "any question from the loaded packs"

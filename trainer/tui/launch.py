@@ -29,3 +29,39 @@ def launch(
     finally:
         services.close()
     return app.return_code or 0
+
+
+def launch_pair(
+    *,
+    names: tuple[str, str],
+    rounds: int,
+    first_candidate: int,
+    pack_ids: list[str],
+    kinds: list[str],
+    difficulties: list[str],
+    tags: list[str],
+    question: str | None,
+    data_dir: Path | None,
+    extra_packs: list[Path],
+) -> int:
+    from trainer.paths import data_dir as resolve_data_dir
+    from trainer.tui.app import TrainerApp
+    from trainer.tui.services import PairOptions, Services, StartOptions
+
+    services = Services(data_dir=resolve_data_dir(data_dir), extra_packs=extra_packs)
+    pair = PairOptions(
+        names=names,
+        rounds=rounds,
+        first_candidate=first_candidate,
+        pack_ids=pack_ids,
+        kinds=kinds,
+        difficulties=difficulties,
+        tags=tags,
+        question=question,
+    )
+    app = TrainerApp(services, StartOptions(pair=pair))
+    try:
+        app.run()
+    finally:
+        services.close()
+    return app.return_code or 0

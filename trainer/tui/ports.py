@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from trainer.core.evaluation.results import RunResult
+    from trainer.core.pairing import PairEvent
     from trainer.core.session import Session
     from trainer.tui.services import Services
 
@@ -24,5 +26,27 @@ class Flow(Protocol):
     def submitted(self) -> None: ...
 
     def round_done(self) -> None: ...
+
+    def go_home(self) -> None: ...
+
+
+class PairPort(Protocol):
+    """What a pair screen may ask: its seat's view, and to send that seat's events.
+
+    Screens render only `view(seat)` (plain data decided in core), so the same screens
+    serve a second terminal, where the view arrives over the link instead.
+    """
+
+    services: Services
+
+    def view(self, seat: int) -> dict[str, Any]: ...
+
+    def send(self, event: PairEvent) -> bool: ...
+
+    def clock(self) -> float: ...
+
+    async def run_samples(self, code: str) -> RunResult: ...
+
+    def done(self) -> None: ...
 
     def go_home(self) -> None: ...

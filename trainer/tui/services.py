@@ -18,6 +18,20 @@ RunTests = Callable[[str, str, "Sequence[TestSpec]", "RunLimits"], Awaitable["Ru
 
 
 @dataclass
+class PairOptions:
+    """`trainer pair`: the setup screen's defaults and the question filters."""
+
+    names: tuple[str, str] = ("", "")
+    rounds: int = 2
+    first_candidate: int = 0
+    pack_ids: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    difficulties: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    question: str | None = None
+
+
+@dataclass
 class StartOptions:
     """How the app was asked to start (from the command line)."""
 
@@ -26,6 +40,7 @@ class StartOptions:
     question: str | None = None
     rounds: int = 4
     direct: bool = False  # start a session at once instead of showing the home screen
+    pair: PairOptions | None = None  # open pair practice instead of the home screen
 
 
 @dataclass

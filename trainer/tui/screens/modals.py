@@ -47,13 +47,16 @@ class RestoreDraftScreen(ModalScreen[bool]):
 
     BINDINGS = [Binding("escape", "answer(False)", "Discard")]
 
-    def __init__(self, where: str, text: str, saved: str) -> None:
+    def __init__(
+        self, where: str, text: str, saved: str, title: str = "Unfinished answer found"
+    ) -> None:
         super().__init__(classes="modal")
         self.where, self.text, self.saved = where, text, saved
+        self.title_text = title
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(styled("Unfinished answer found", "bold"), classes="dialog-title")
+            yield Static(styled(self.title_text, "bold"), classes="dialog-title")
             yield Static(safe(f"{self.where} · saved {self.saved}", "$text-muted"))
             yield Static(
                 safe(shorten(self.text.replace("\n", " ⏎ "), 360)), classes="draft-preview"

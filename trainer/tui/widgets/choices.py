@@ -4,14 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from trainer.core.packs.model import Choice
 from trainer.tui.safe import safe, styled
+
+
+class ChoiceLike(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceItem:
+    """A choice as a candidate sees it: no correctness, no feedback."""
+
+    id: str
+    text: str
 
 
 class ChoiceList(OptionList):
@@ -23,7 +39,7 @@ class ChoiceList(OptionList):
 
     def __init__(
         self,
-        choices: Sequence[Choice],
+        choices: Sequence[ChoiceLike],
         *,
         multiple: bool,
         selected: Sequence[str] = (),

@@ -54,19 +54,27 @@ class CriterionRow(Vertical, can_focus=True):
     ]
 
     def __init__(
-        self, criterion: ResolvedCriterion, level: int | None, reference: int | None = None
+        self,
+        criterion: ResolvedCriterion,
+        level: int | None,
+        reference: int | None = None,
+        *,
+        show_weight: bool = True,
     ) -> None:
         super().__init__(classes="criterion")
         self.criterion = criterion
         self.level = level
         self.reference = reference
+        self.show_weight = show_weight
 
     def compose(self) -> ComposeResult:
         c = self.criterion
-        yield Static(
-            safe(c.title, "bold") + styled(f"  weight {c.weight:g}", "$text-muted"),
-            classes="criterion-title",
-        )
+        title = safe(c.title, "bold")
+        if self.show_weight:
+            title += styled(f"  weight {c.weight:g}", "$text-muted")
+        elif c.description:
+            title += safe(f"  {c.description}", "$text-muted")
+        yield Static(title, classes="criterion-title")
         for i, (name, text) in enumerate(zip(c.levels, c.descriptors, strict=False), start=1):
             yield LevelLine(c.id, i, text, name)
         yield Static(classes="criterion-status")
@@ -106,6 +114,7 @@ class RubricScorer(Vertical):
     class Scored(Message):
         criterion_id: str
         level: int | None
+        scorer_id: str | None = None  # which RubricScorer, when a screen has two
 
     def __init__(
         self,
@@ -113,17 +122,22 @@ class RubricScorer(Vertical):
         scores: Mapping[str, int] | None = None,
         *,
         id: str | None = None,
+        show_weight: bool = True,
     ) -> None:
         super().__init__(id=id)
         self.criteria = list(criteria)
         self.scores = dict(scores or {})
+        self.show_weight = show_weight
 
     def compose(self) -> ComposeResult:
         for criterion in self.criteria:
-            yield CriterionRow(criterion, self.scores.get(criterion.id))
+            yield CriterionRow(
+                criterion, self.scores.get(criterion.id), show_weight=self.show_weight
+            )
 
     @on(Scored)
     def _track(self, event: Scored) -> None:
+        event.scorer_id = self.id
         if event.level is None:
             self.scores.pop(event.criterion_id, None)
         else:
