@@ -7,8 +7,8 @@ interviewer's material, so a leak anywhere in the data fails a test.
 from __future__ import annotations
 
 import json
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 
