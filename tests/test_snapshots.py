@@ -41,7 +41,14 @@ from trainer.tui.screens.modals import ConfirmScreen, HelpScreen, RestoreDraftSc
 from trainer.tui.screens.result import ResultScreen
 from trainer.tui.screens.reveal import RevealScreen
 from trainer.tui.screens.summary import SummaryScreen
-from trainer.tui.services import Services, StartOptions
+from trainer.tui.screens.pair.answering import AnsweringScreen
+from trainer.tui.screens.pair.assessing import ScoringScreen, SelfAssessmentScreen
+from trainer.tui.screens.pair.briefing import BriefingScreen
+from trainer.tui.screens.pair.handoff import HandoffScreen
+from trainer.tui.screens.pair.reveal import PairRevealScreen
+from trainer.tui.screens.pair.setup import PairSetupScreen
+from trainer.tui.screens.pair.summary import PairSummaryScreen
+from trainer.tui.services import PairOptions, Services, StartOptions
 from trainer.tui.widgets.rubric import RubricScorer
 
 SIZE = (80, 24)
@@ -252,6 +259,76 @@ async def drive_summary(pilot: Pilot[None]) -> None:
     await wait_for_screen(pilot, SummaryScreen)
 
 
+async def drive_pair_setup(pilot: Pilot[None]) -> None:
+    await wait_for_screen(pilot, PairSetupScreen)
+
+
+async def drive_pair_handoff(pilot: Pilot[None]) -> None:
+    await wait_for_screen(pilot, PairSetupScreen)
+    await pilot.press("ctrl+s")
+    await wait_for_screen(pilot, HandoffScreen)
+
+
+async def drive_pair_briefing(pilot: Pilot[None]) -> None:
+    await drive_pair_handoff(pilot)
+    await pilot.press("enter")
+    await wait_for_screen(pilot, BriefingScreen)
+
+
+async def drive_pair_answering(pilot: Pilot[None]) -> None:
+    await drive_pair_briefing(pilot)
+    await pilot.press("ctrl+s")
+    await wait_for_screen(pilot, HandoffScreen)
+    await pilot.press("enter")
+    await wait_for_screen(pilot, AnsweringScreen)
+    type_into(pilot, "#editor", "    seen = {}\n")
+    await pilot.press("ctrl+g", "ctrl+o", "o", "k")
+
+
+async def drive_pair_scoring(pilot: Pilot[None]) -> None:
+    await drive_pair_answering(pilot)
+    await pilot.press("ctrl+s")
+    await wait_for_screen(pilot, HandoffScreen)
+    await pilot.press("enter")
+    await wait_for_screen(pilot, ScoringScreen)
+
+    def tests_shown() -> bool:
+        return "Running every test" not in str(pilot.app.screen.query_one("#evidence").render())
+
+    await wait_for(pilot, tests_shown, "the full test run")
+    pilot.app.screen.query_one("#scoring-body").scroll_home(animate=False, immediate=True)
+    await pilot.pause()
+
+
+async def drive_pair_self_assessment(pilot: Pilot[None]) -> None:
+    await drive_pair_scoring(pilot)
+    await score_every_criterion(pilot)
+    type_into(pilot, "#feedback", FEEDBACK)
+    await pilot.press("ctrl+s")
+    await wait_for_screen(pilot, HandoffScreen)
+    await pilot.press("enter")
+    await wait_for_screen(pilot, SelfAssessmentScreen)
+
+
+async def drive_pair_reveal(pilot: Pilot[None]) -> None:
+    await drive_pair_self_assessment(pilot)
+    pilot.app.screen.query_one("#self-rubric", RubricScorer).focus_first()
+    await pilot.press("4", "down", "4", "down", "3", "down", "4")
+    pilot.app.screen.query_one("#ratings", RubricScorer).focus_first()
+    await pilot.press("4", "down", "3", "down", "4", "down", "3", "down", "4")
+    type_into(pilot, "#comment", "Good hints; say the time left.")
+    await pilot.press("ctrl+s")
+    await wait_for_screen(pilot, HandoffScreen)
+    await pilot.press("enter")
+    await wait_for_screen(pilot, PairRevealScreen)
+
+
+async def drive_pair_summary(pilot: Pilot[None]) -> None:
+    await drive_pair_reveal(pilot)
+    await pilot.press("ctrl+n")
+    await wait_for_screen(pilot, PairSummaryScreen)
+
+
 # -- set-up before the app starts ------------------------------------------------------
 
 
@@ -297,6 +374,8 @@ def direct(role: str, question: str, rounds: int = 1, packs: Sequence[str] = ())
     )
 
 
+PAIR = StartOptions(pair=PairOptions(names=("Ana", "Ben"), rounds=1, question=CODING))
+
 CASES: dict[str, Case] = {
     "home": Case(drive_home, HomeScreen),
     "candidate_text_hint": Case(
@@ -322,6 +401,14 @@ CASES: dict[str, Case] = {
         drive_confirm_empty, ConfirmScreen, direct("candidate", BEHAVIOURAL)
     ),
     "restore_draft_modal": Case(drive_restore_draft, RestoreDraftScreen, prepare=save_draft),
+    "pair_setup": Case(drive_pair_setup, PairSetupScreen, PAIR),
+    "pair_handoff": Case(drive_pair_handoff, HandoffScreen, PAIR),
+    "pair_briefing": Case(drive_pair_briefing, BriefingScreen, PAIR),
+    "pair_answering": Case(drive_pair_answering, AnsweringScreen, PAIR),
+    "pair_scoring": Case(drive_pair_scoring, ScoringScreen, PAIR),
+    "pair_self_assessment": Case(drive_pair_self_assessment, SelfAssessmentScreen, PAIR),
+    "pair_reveal": Case(drive_pair_reveal, PairRevealScreen, PAIR),
+    "pair_summary": Case(drive_pair_summary, PairSummaryScreen, PAIR),
 }
 
 
@@ -347,7 +434,7 @@ def test_screen_snapshot(
     shown: list[Screen[Any]] = []
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await wait_for_screen(pilot, HomeScreen)
+        await wait_for_screen(pilot, PairSetupScreen if case.options.pair else HomeScreen)
         services.gate.set()
         await case.drive(pilot)
         for screen in pilot.app.screen_stack:

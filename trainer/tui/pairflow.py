@@ -257,7 +257,7 @@ class PairFlow:
         if turn.stage == "summary":
             from trainer.paths import history_db_path
 
-            where = str(history_db_path(self.services.data_dir))
+            where = history_db_path(self.services.data_dir).name
             self.app.switch_screen(PairSummaryScreen(self, 0, where))
             return
         if turn.stage == "briefing" and self._briefed:

@@ -48,9 +48,10 @@ class PairSummaryScreen(PairScreen):
                 yield Static(comments, classes="section")
             where = styled("Both sides of every round are in your history", "italic")
             if self.saved_to:
-                where += styled(": ", "italic") + safe(self.saved_to, "italic")
+                where += styled(" (", "italic") + safe(self.saved_to, "italic")
+                where += styled(" in the data folder that `trainer info` shows)", "italic")
             yield Static(
-                where + styled(" (trainer info shows where). ctrl+n: home, q: quit.", "italic"),
+                where + styled(". ctrl+n: home, q: quit.", "italic"),
                 classes="section",
                 id="pair-saved",
             )
