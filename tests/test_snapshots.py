@@ -38,9 +38,6 @@ from trainer.tui.screens.candidate import CandidateScreen
 from trainer.tui.screens.home import HomeScreen
 from trainer.tui.screens.interviewer import InterviewerScreen
 from trainer.tui.screens.modals import ConfirmScreen, HelpScreen, RestoreDraftScreen
-from trainer.tui.screens.result import ResultScreen
-from trainer.tui.screens.reveal import RevealScreen
-from trainer.tui.screens.summary import SummaryScreen
 from trainer.tui.screens.pair.answering import AnsweringScreen
 from trainer.tui.screens.pair.assessing import ScoringScreen, SelfAssessmentScreen
 from trainer.tui.screens.pair.briefing import BriefingScreen
@@ -48,6 +45,9 @@ from trainer.tui.screens.pair.handoff import HandoffScreen
 from trainer.tui.screens.pair.reveal import PairRevealScreen
 from trainer.tui.screens.pair.setup import PairSetupScreen
 from trainer.tui.screens.pair.summary import PairSummaryScreen
+from trainer.tui.screens.result import ResultScreen
+from trainer.tui.screens.reveal import RevealScreen
+from trainer.tui.screens.summary import SummaryScreen
 from trainer.tui.services import PairOptions, Services, StartOptions
 from trainer.tui.widgets.rubric import RubricScorer
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
@@ -34,6 +34,8 @@ class LevelLine(Static):
 
     def render(self) -> Content:
         head = styled(f" {self.level} ", "bold reverse" if self.has_class("-chosen") else "bold")
+        if not self._descriptor:
+            return head + safe(f" {self._level_name}", "bold")
         return head + styled(f" {self._level_name}: ", "bold") + safe(self._descriptor)
 
     def on_click(self, event: events.Click) -> None:
@@ -60,12 +62,14 @@ class CriterionRow(Vertical, can_focus=True):
         reference: int | None = None,
         *,
         show_weight: bool = True,
+        compact: bool = False,
     ) -> None:
         super().__init__(classes="criterion")
         self.criterion = criterion
         self.level = level
         self.reference = reference
         self.show_weight = show_weight
+        self.compact = compact
 
     def compose(self) -> ComposeResult:
         c = self.criterion
@@ -75,8 +79,13 @@ class CriterionRow(Vertical, can_focus=True):
         elif c.description:
             title += safe(f"  {c.description}", "$text-muted")
         yield Static(title, classes="criterion-title")
-        for i, (name, text) in enumerate(zip(c.levels, c.descriptors, strict=False), start=1):
-            yield LevelLine(c.id, i, text, name)
+        if self.compact:  # level names only, on one line: for scales that need no descriptors
+            with Horizontal(classes="levels-inline"):
+                for i, name in enumerate(c.levels, start=1):
+                    yield LevelLine(c.id, i, "", name)
+        else:
+            for i, (name, text) in enumerate(zip(c.levels, c.descriptors, strict=False), start=1):
+                yield LevelLine(c.id, i, text, name)
         yield Static(classes="criterion-status")
 
     def on_mount(self) -> None:
@@ -123,16 +132,21 @@ class RubricScorer(Vertical):
         *,
         id: str | None = None,
         show_weight: bool = True,
+        compact: bool = False,
     ) -> None:
         super().__init__(id=id)
         self.criteria = list(criteria)
         self.scores = dict(scores or {})
         self.show_weight = show_weight
+        self.compact = compact
 
     def compose(self) -> ComposeResult:
         for criterion in self.criteria:
             yield CriterionRow(
-                criterion, self.scores.get(criterion.id), show_weight=self.show_weight
+                criterion,
+                self.scores.get(criterion.id),
+                show_weight=self.show_weight,
+                compact=self.compact,
             )
 
     @on(Scored)

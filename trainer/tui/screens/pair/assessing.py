@@ -170,7 +170,11 @@ class SelfAssessmentScreen(PairScreen):
                 classes="section",
             )
             yield RubricScorer(
-                rating_criteria(d), d.get("ratings", {}), id="ratings", show_weight=False
+                rating_criteria(d),
+                d.get("ratings", {}),
+                id="ratings",
+                show_weight=False,
+                compact=True,
             )
             yield Static(
                 styled("A comment for ", "bold underline")

@@ -119,16 +119,8 @@ def criteria_from_view(items: Sequence[Mapping[str, Any]]) -> list[ResolvedCrite
     ]
 
 
-RATING_DESCRIPTORS = (
-    "got in the way; change it next time",
-    "worked in part; clear room to improve",
-    "helped; small things to polish",
-    "a model to copy",
-)
-
-
 def rating_criteria(data: Mapping[str, Any]) -> list[ResolvedCriterion]:
-    """The interviewer rubric as rubric rows: 1-4, the same wording on every row."""
+    """The interviewer rubric as rubric rows: 1-4 by level name (shown compact)."""
     levels = tuple(str(x).capitalize() for x in data.get("rating_levels", ()))
     return [
         ResolvedCriterion(
@@ -136,7 +128,7 @@ def rating_criteria(data: Mapping[str, Any]) -> list[ResolvedCriterion]:
             title=str(c["title"]),
             weight=1.0,
             levels=levels,
-            descriptors=RATING_DESCRIPTORS[: len(levels)],
+            descriptors=("",) * len(levels),
             description=str(c.get("description", "")),
         )
         for c in data.get("interviewer_rubric", ())

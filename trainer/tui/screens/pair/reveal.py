@@ -68,7 +68,7 @@ class PairRevealScreen(PairScreen):
                 + safe(str(sv), "bold"),
                 id="verdicts",
             )
-            yield DataTable(id="pair-gaps", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="pair-gaps", cursor_type="none", zebra_stripes=True)
             yield Static(
                 styled("Feedback from ", "bold underline")
                 + safe(intv, "bold underline", one_line=True),
@@ -85,7 +85,7 @@ class PairRevealScreen(PairScreen):
                 + styled(" rated the interviewer", "bold underline"),
                 classes="section",
             )
-            yield DataTable(id="pair-ratings", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="pair-ratings", cursor_type="none", zebra_stripes=True)
             comment = str(d.get("comment", "")).strip()
             if comment:
                 yield Static(styled("Comment: ", "bold") + safe(comment), id="pair-comment")
@@ -156,7 +156,9 @@ class PairRevealScreen(PairScreen):
         ev = evaluation_of(d)
         if ev is not None:
             self.query_one(EvidenceView).show(ev)
-        gaps.focus()
+        for table in self.query(DataTable):
+            table.can_focus = False  # PgDn and the arrows scroll the page, not a table
+        self.query_one("#pair-reveal-body").focus()
 
     @staticmethod
     def _short(name: str) -> str:

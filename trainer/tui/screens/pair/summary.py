@@ -32,7 +32,7 @@ class PairSummaryScreen(PairScreen):
     def compose(self) -> ComposeResult:
         yield Static(styled("Pair session summary", "bold $accent"), classes="round-header")
         with VerticalScroll(id="pair-summary-body"):
-            yield DataTable(id="pair-people", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="pair-people", cursor_type="none", zebra_stripes=True)
             yield Static(
                 styled(
                     "Self gap: your self-score minus your interviewer's, per criterion "
@@ -42,7 +42,7 @@ class PairSummaryScreen(PairScreen):
                 ),
                 classes="section",
             )
-            yield DataTable(id="pair-rounds", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="pair-rounds", cursor_type="none", zebra_stripes=True)
             comments = self._comments()
             if comments:
                 yield Static(comments, classes="section")
@@ -100,7 +100,9 @@ class PairSummaryScreen(PairScreen):
                 )
         for index, name, verdict, gap in sorted(rows, key=lambda row: row[0]):
             rounds.add_row(str(index), name, verdict, gap)
-        people.focus()
+        for table in self.query(DataTable):
+            table.can_focus = False
+        self.query_one("#pair-summary-body").focus()
 
     def action_home(self) -> None:
         self.port.go_home()
