@@ -420,3 +420,64 @@ def view_before_reveal(pack: Pack) -> dict[str, Any]:
     s.apply(BriefingDone(1))
     s.apply(Submitted(0))
     return view(s, 0)
+
+
+def pack_with_pair_settings(pack: Pack, settings: dict[str, Any]) -> Pack:
+    data = pack.model_dump(mode="json", exclude_none=True)
+    data["pair"] = settings
+    return Pack.model_validate(data, strict=False)
+
+
+def test_a_pack_replaces_the_interviewer_rubric(pack: Pack) -> None:
+    custom = pack_with_pair_settings(
+        pack,
+        {"interviewer_rubric": [{"id": "pacing", "title": "Pacing", "description": "Calm."}]},
+    )
+    clock = FakeClock()
+    bank = QuestionBank([custom])
+    entry = bank.find("cache-invalidation")
+    assert entry is not None
+    s = PairSession(bank.get, [entry], ("Ana", "Ben"), clock)
+    s.apply(BriefingDone(1))
+    s.apply(Submitted(0))
+    assert [c["id"] for c in view(s, 0)["interviewer_rubric"]] == ["pacing"]
+    s.apply(Rated(0, "pacing", 4))
+    with pytest.raises(PairError):
+        s.apply(Rated(0, "clarity", 4))  # the built-in rubric no longer applies
+    restored = PairSession.restore(bank.get, s.snapshot(), clock)
+    assert restored.current.ratings == {"pacing": 4}
+
+
+def test_private_descriptors_stay_out_of_the_candidates_view(pack: Pack) -> None:
+    private = pack_with_pair_settings(pack, {"private_descriptors": True})
+    clock = FakeClock()
+    bank = QuestionBank([private])
+    entry = bank.find("cache-invalidation")
+    assert entry is not None
+    s = PairSession(bank.get, [entry], ("Ana", "Ben"), clock)
+    s.apply(BriefingDone(1))
+    s.apply(Submitted(0))
+    descriptors = [d for c in s.criteria() for d in c.descriptors if len(d) > 12]
+    seen = json.dumps(view(s, 0))
+    assert descriptors and not any(json.dumps(d)[1:-1] in seen for d in descriptors)
+    assert all("descriptors" in c for c in view(s, 1)["rubric"])  # the interviewer has them
+    for c in s.criteria():
+        s.apply(Scored(0, c.id, 2))
+    s.apply(SideSubmitted(0))
+    s.apply(SideSubmitted(1))
+    assert all("descriptors" in c for c in view(s, 0)["rubric"])  # revealed now
+
+
+def test_duplicate_rating_ids_are_a_pack_error_with_their_line(tmp_path: Path) -> None:
+    from trainer.core.packs.validate import validate_files
+
+    text = EXAMPLE.read_text("utf-8") + (
+        "pair:\n"
+        "  interviewer_rubric:\n"
+        "    - {id: pacing, title: Pacing}\n"
+        "    - {id: pacing, title: Again}\n"
+    )
+    path = tmp_path / "dup.yaml"
+    path.write_text(text, "utf-8")
+    found = [d for d in validate_files([path]).diagnostics if d.rule == "id-duplicate"]
+    assert len(found) == 1 and found[0].line == text.count("\n")

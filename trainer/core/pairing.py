@@ -287,6 +287,19 @@ class PairSession:
         entry = self.entry(rnd)
         return resolve_rubric(entry.pack, entry.question)
 
+    def rating_rubric(self, rnd: PairRound | None = None) -> tuple[RatingCriterion, ...]:
+        """The interviewer rubric for a round: its pack's, if the pack defines one."""
+        settings = self.entry(rnd).pack.pair
+        if settings is not None and settings.interviewer_rubric:
+            return tuple(
+                RatingCriterion(i.id, i.title, i.description) for i in settings.interviewer_rubric
+            )
+        return self.interviewer_rubric
+
+    def private_descriptors(self, rnd: PairRound | None = None) -> bool:
+        settings = self.entry(rnd).pack.pair
+        return settings is not None and settings.private_descriptors
+
     def role_of(self, seat: Seat, rnd: PairRound | None = None) -> str:
         rnd = rnd or self.current
         return "candidate" if rnd.candidate == seat else "interviewer"
@@ -341,7 +354,7 @@ class PairSession:
             case Rated(seat=s, criterion_id=cid, level=level):
                 self._need(rnd, s, cand, "assessing")
                 self._open_side(rnd, s)
-                if cid not in {c.id for c in self.interviewer_rubric}:
+                if cid not in {c.id for c in self.rating_rubric(rnd)}:
                     raise PairError(f"'{cid}' is not on the interviewer rubric")
                 self._set_level(rnd.ratings, cid, level, len(RATING_LEVELS))
             case FeedbackChanged(seat=s, text=text):
@@ -504,7 +517,7 @@ class PairSession:
             for cid, level in dict(saved.get(key) or {}).items():
                 if cid in tops:
                     self._set_level(target, cid, level, tops[cid])
-        rated = {c.id for c in self.interviewer_rubric}
+        rated = {c.id for c in self.rating_rubric(rnd)}
         for cid, level in dict(saved.get("ratings") or {}).items():
             if cid in rated:
                 self._set_level(rnd.ratings, cid, level, len(RATING_LEVELS))
@@ -661,10 +674,11 @@ def view(session: PairSession, seat: Seat) -> dict[str, Any]:
             data["self_scores"] = dict(rnd.self_scores)
             data["ratings"] = dict(rnd.ratings)
             data["comment"] = rnd.comment
-            data["interviewer_rubric"] = [c.to_dict() for c in session.interviewer_rubric]
+            data["interviewer_rubric"] = [c.to_dict() for c in session.rating_rubric(rnd)]
             data["rating_levels"] = list(RATING_LEVELS)
             if "rubric" not in data:
-                data["rubric"] = [_criterion(c, descriptors=True) for c in criteria]
+                shown = not session.private_descriptors(rnd)
+                data["rubric"] = [_criterion(c, descriptors=shown) for c in criteria]
         if isinstance(q, CodingQuestion) and (role == "interviewer" or revealed):
             data["tests_run"] = rnd.run is not None
         data["submitted"] = {

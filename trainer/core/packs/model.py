@@ -269,6 +269,31 @@ QUESTION_CLASSES: dict[str, type[_QuestionBase]] = {
 }
 
 
+class RatingItem(_Model):
+    """One criterion on which a candidate rates their interviewer in pair mode (1-4)."""
+
+    id: Id
+    title: str = Field(description="Shown as the row's heading, e.g. 'Clarity of the question'.")
+    description: str = Field(default="", description="One line: what a good interviewer does.")
+
+
+class PairSettings(_Model):
+    """How pair practice uses this pack's questions."""
+
+    interviewer_rubric: list[RatingItem] = Field(
+        default_factory=list,
+        max_length=9,
+        description="Replaces the built-in interviewer rubric for this pack's questions.",
+    )
+    private_descriptors: bool = Field(
+        default=False,
+        description=(
+            "Keep rubric level descriptors from the candidate until the reveal; they "
+            "self-assess by level names only."
+        ),
+    )
+
+
 class Pack(_Model):
     """A whole question pack file."""
 
@@ -277,6 +302,9 @@ class Pack(_Model):
     scales: list[Scale] = Field(default_factory=list)
     criteria: list[Criterion] = Field(default_factory=list)
     questions: list[Question] = Field(default_factory=list)
+    pair: PairSettings | None = Field(
+        default=None, description="Pair-practice settings: interviewer rubric, private levels."
+    )
 
     def scale(self, scale_id: str | None) -> Scale | None:
         if scale_id is None:

@@ -144,6 +144,16 @@ def _check_ids(ctx: _Ctx) -> None:
                     (*base, "tags", ti),
                     hint=f"try '{_suggest_kebab(tag)}'",
                 )
+    if ctx.pack.pair is not None:
+        groups.append(
+            (
+                "interviewer rubric",
+                [
+                    (r.id, ("pair", "interviewer_rubric", i, "id"))
+                    for i, r in enumerate(ctx.pack.pair.interviewer_rubric)
+                ],
+            )
+        )
     for what, items in groups:
         seen: dict[str, tuple[PathPart, ...]] = {}
         for ident, path in items:

@@ -161,8 +161,13 @@ class SelfAssessmentScreen(PairScreen):
                 + styled("  (up/down picks a criterion, 1-4 picks a level)", "$text-muted"),
                 classes="section",
             )
+            # A pack may keep the level descriptors private until the reveal: names only then.
+            private = not all(c.get("descriptors") for c in d["rubric"])
             yield RubricScorer(
-                criteria_from_view(d["rubric"]), d.get("self_scores", {}), id="self-rubric"
+                criteria_from_view(d["rubric"]),
+                d.get("self_scores", {}),
+                id="self-rubric",
+                compact=private,
             )
             yield Static(
                 styled("Rate your interviewer, ", "bold underline")
