@@ -97,3 +97,114 @@ def pair(
             extra_packs=[Path(p) for p in packs or []],
         )
     )
+
+
+def parse_listen(raw: str | None) -> tuple[str, int]:
+    """`--listen HOST:PORT` (`[v6]:PORT` for IPv6); without it, 127.0.0.1 and a free port."""
+    if raw is None:
+        return ("127.0.0.1", 0)
+    host, sep, port = raw.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535 or not host:
+        raise typer.BadParameter("give HOST:PORT, e.g. 127.0.0.1:7700 or [::1]:7700")
+    return host.strip("[]"), int(port)
+
+
+@app.command()
+def host(
+    name: Annotated[str, typer.Option("--name", help="Your name, shown to your partner.")] = "",
+    rounds: Annotated[
+        int, typer.Option("--rounds", min=1, max=20, help="Rounds; roles swap every round.")
+    ] = 2,
+    guest_starts: Annotated[
+        bool, typer.Option("--guest-starts", help="The person who joins is candidate first.")
+    ] = False,
+    pack_ids: Annotated[
+        list[str] | None, typer.Option("--pack", help="Only this pack id (repeatable).")
+    ] = None,
+    kinds: Annotated[
+        list[Kind] | None, typer.Option("--kind", help="Only this kind (repeatable).")
+    ] = None,
+    difficulties: Annotated[
+        list[Difficulty] | None,
+        typer.Option("--difficulty", help="Only this difficulty (repeatable)."),
+    ] = None,
+    tags: Annotated[
+        list[str] | None, typer.Option("--tag", help="Only questions with this tag (repeatable).")
+    ] = None,
+    question: Annotated[
+        str | None, typer.Option("--question", help="Start with this question id.")
+    ] = None,
+    listen: Annotated[
+        str | None,
+        typer.Option(
+            "--listen",
+            help="HOST:PORT to listen on. The default is 127.0.0.1 only; a wider address "
+            "is shown with a warning. Prefer an SSH tunnel between machines.",
+        ),
+    ] = None,
+    socket_path: Annotated[
+        Path | None,
+        typer.Option("--socket", help="Listen on a Unix socket (mode 0600) instead of TCP."),
+    ] = None,
+    data_dir: DataDirOption = None,
+    packs: PacksOption = None,
+) -> None:
+    """Host a pair session across two terminals: prints the command your partner runs."""
+    if listen is not None and socket_path is not None:
+        raise typer.BadParameter("use --listen or --socket, not both")
+    from trainer.tui.launch import launch_net
+
+    raise typer.Exit(
+        launch_net(
+            mode="host",
+            name=name or "Host",
+            code="",
+            listen=parse_listen(listen),
+            socket_path=str(socket_path) if socket_path else None,
+            guest_starts=guest_starts,
+            rounds=rounds,
+            pack_ids=list(pack_ids or []),
+            kinds=[k.value for k in kinds or []],
+            difficulties=[d.value for d in difficulties or []],
+            tags=list(tags or []),
+            question=question,
+            data_dir=data_dir,
+            extra_packs=[Path(p) for p in packs or []],
+        )
+    )
+
+
+@app.command()
+def join(
+    code: Annotated[str, typer.Argument(help="The join code the host's screen shows.")],
+    name: Annotated[str, typer.Option("--name", help="Your name, shown to your partner.")] = "",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Join a pair session that another terminal hosts."""
+    from trainer.core.pair.codes import JoinCode, JoinCodeError
+
+    try:
+        JoinCode.decode(code)
+    except JoinCodeError as exc:
+        typer.echo(f"trainer pair join: {exc}", err=True)
+        raise typer.Exit(2) from None
+    from trainer.tui.launch import launch_net
+
+    raise typer.Exit(
+        launch_net(
+            mode="join",
+            name=name or "Guest",
+            code=code,
+            listen=("127.0.0.1", 0),
+            socket_path=None,
+            guest_starts=False,
+            rounds=2,
+            pack_ids=[],
+            kinds=[],
+            difficulties=[],
+            tags=[],
+            question=None,
+            data_dir=data_dir,
+            extra_packs=[],
+        )
+    )

@@ -626,6 +626,8 @@ def view(session: PairSession, seat: Seat) -> dict[str, Any]:
         "role": role,
         "round": rnd.index + 1,
         "rounds": len(session.rounds),
+        "pack_id": rnd.pack_id,
+        "question_id": rnd.question_id,
         "phase": rnd.phase,
         "finished": session.finished,
         "question": {
@@ -644,6 +646,7 @@ def view(session: PairSession, seat: Seat) -> dict[str, Any]:
         data["question"]["choices"] = [{"id": c.id, "text": c.text} for c in q.choices]
     if isinstance(q, CodingQuestion):
         data["question"]["signature"] = q.signature.model_dump(mode="json")
+        data["question"]["limits"] = q.limits.model_dump(mode="json")
         data["question"]["sample_tests"] = [
             t.model_dump(mode="json") for t in q.tests if t.visibility == "sample"
         ]

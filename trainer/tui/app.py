@@ -13,11 +13,12 @@ from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 
 from trainer.tui.screens.home import HomeScreen
-from trainer.tui.services import PairOptions, Services, StartOptions
+from trainer.tui.services import NetOptions, PairOptions, Services, StartOptions
 
 if TYPE_CHECKING:
     from trainer.core.selection import Filters
     from trainer.core.storage.drafts import Draft
+    from trainer.tui.netflow import GuestPairFlow, HostPairFlow
     from trainer.tui.pairflow import PairFlow
     from trainer.tui.screens.pair.setup import PairSetupScreen
 
@@ -65,14 +66,20 @@ class TrainerApp(App[None]):
         self.options = options or StartOptions()
         self.flow = Flow(self, services)
         self.pair_flow: PairFlow | None = None
-        if self.options.pair is not None:
+        self.net_flow: HostPairFlow | GuestPairFlow | None = None
+        if self.options.pair is not None and self.options.net is None:
             from trainer.tui.pairflow import PairFlow
 
             self.pair_flow = PairFlow(self, services)
 
     def on_mount(self) -> None:
         pair = self.options.pair
-        if pair is not None:
+        if pair is not None and self.options.net is not None:
+            from trainer.tui.screens.pair.network import ConnectingScreen
+
+            self.push_screen(ConnectingScreen())
+            self.run_worker(self._open_net(pair, self.options.net), exclusive=True)
+        elif pair is not None:
             from trainer.tui.screens.pair.setup import PairSetupScreen
 
             self.push_screen(
@@ -94,15 +101,53 @@ class TrainerApp(App[None]):
         except (NotImplementedError, RuntimeError, ValueError, AttributeError):
             pass  # not the main thread (tests) or no signals on this platform
 
+    async def _open_net(self, pair: PairOptions, net: NetOptions) -> None:
+        from trainer.tui.netflow import GuestPairFlow, HostPairFlow
+
+        if net.mode == "host":
+            first = None
+            if pair.question:
+                entry = self.services.load_bank().find(pair.question)
+                if entry is None:
+                    self.exit(return_code=2, message=f"No question '{pair.question}'.")
+                    return
+                first = entry.key
+            host = HostPairFlow(
+                self,
+                self.services,
+                name=net.name,
+                rounds=pair.rounds,
+                filters=pair_filters(pair),
+                first_question=first,
+                guest_starts=net.guest_starts,
+                listen=net.listen,
+                socket_path=net.socket_path,
+            )
+            self.net_flow = host
+            try:
+                await host.open()
+            except OSError as exc:
+                self.exit(return_code=2, message=f"Cannot listen: {exc}")
+            return
+        guest = GuestPairFlow(self, self.services, code=net.code, name=net.name)
+        self.net_flow = guest
+        problem = await guest.open()
+        if problem is not None:
+            self.exit(return_code=1, message=f"Could not join: {problem}")
+
     def _tick_autosave(self) -> None:
         self.flow.tick_autosave()
         if self.pair_flow is not None:
             self.pair_flow.tick_autosave()
+        if self.net_flow is not None:
+            self.net_flow.tick_autosave()
 
     def _flush_now(self) -> None:
         self.flow.flush_now()
         if self.pair_flow is not None:
             self.pair_flow.flush_now()
+        if self.net_flow is not None:
+            self.net_flow.flush_now()
 
     def _on_signal(self) -> None:
         self._flush_now()
@@ -130,15 +175,23 @@ class TrainerApp(App[None]):
         home = self.screen if isinstance(self.screen, HomeScreen) else None
         if home is not None:
             home.set_bank(self.services.load_bank(), self.services.pack_problems)
-        from trainer.tui.pairflow import is_pair_draft
+        from trainer.tui.pairflow import is_any_pair_draft, is_pair_draft
 
         drafts = [d for d in pending if isinstance(d, Draft)]
+        if self.options.net is not None:
+            if self.options.net.mode == "join":
+                from trainer.tui.netflow import GUEST_DRAFT_KEY
+
+                mine = [d for d in drafts if d.key == GUEST_DRAFT_KEY]
+                if mine:
+                    self._offer_guest_draft(mine[0])
+            return
         if self.pair_flow is not None:
             pair_drafts = [d for d in drafts if is_pair_draft(d)]
             if pair_drafts:
                 self._offer_pair_draft(pair_drafts[0])
             return
-        drafts = [d for d in drafts if not is_pair_draft(d)]
+        drafts = [d for d in drafts if not is_any_pair_draft(d)]
         if drafts:
             self._offer_draft(drafts[0])
         elif self.options.direct:
@@ -195,8 +248,34 @@ class TrainerApp(App[None]):
             decided,
         )
 
+    def _offer_guest_draft(self, draft: Draft) -> None:
+        import datetime as dt
+
+        from trainer.tui.screens.modals import RestoreDraftScreen
+
+        saved = dt.datetime.fromtimestamp(draft.saved_at).strftime("%Y-%m-%d %H:%M")
+
+        def decided(keep: bool | None) -> None:
+            if keep:
+                self.copy_to_clipboard(draft.text)
+                self.notify(
+                    "Your earlier answer is on the clipboard (where the terminal allows it).",
+                    markup=False,
+                )
+            self.services.drafts.discard(draft.key)
+
+        title = str(draft.meta.get("title", "a pair session"))
+        self.push_screen(
+            RestoreDraftScreen(
+                f"your answer to {title}, in a pair session that stopped early",
+                draft.text,
+                saved,
+                "Your answer from an unfinished pair session",
+            ),
+            decided,
+        )
+
     def on_pair_setup_screen_start_requested(self, event: PairSetupScreen.StartRequested) -> None:
-        from trainer.core.selection import Filters
 
         pair = self.options.pair
         if self.pair_flow is None or pair is None:
@@ -212,12 +291,7 @@ class TrainerApp(App[None]):
                 )
                 return
             first = entry.key
-        filters = Filters(
-            pack_ids=frozenset(pair.pack_ids),
-            kinds=frozenset(pair.kinds),
-            difficulties=frozenset(pair.difficulties),
-            tags=frozenset(pair.tags),
-        )
+        filters = pair_filters(pair)
         self.pair_flow.start(event.names, event.rounds, event.first_candidate, filters, first)
 
     def _start_direct(self) -> None:
@@ -280,10 +354,24 @@ class TrainerApp(App[None]):
         self._flush_now()
         self.exit()
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         self.flow.close()
         if self.pair_flow is not None:
             self.pair_flow.close()
+        if self.net_flow is not None:
+            self.net_flow.close()
+            await self.net_flow.shut()
+
+
+def pair_filters(pair: PairOptions) -> Filters:
+    from trainer.core.selection import Filters
+
+    return Filters(
+        pack_ids=frozenset(pair.pack_ids),
+        kinds=frozenset(pair.kinds),
+        difficulties=frozenset(pair.difficulties),
+        tags=frozenset(pair.tags),
+    )
 
 
 def describe(pair: PairOptions) -> str:

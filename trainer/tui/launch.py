@@ -65,3 +65,49 @@ def launch_pair(
     finally:
         services.close()
     return app.return_code or 0
+
+
+def launch_net(
+    *,
+    mode: str,
+    name: str,
+    code: str,
+    listen: tuple[str, int],
+    socket_path: str | None,
+    guest_starts: bool,
+    rounds: int,
+    pack_ids: list[str],
+    kinds: list[str],
+    difficulties: list[str],
+    tags: list[str],
+    question: str | None,
+    data_dir: Path | None,
+    extra_packs: list[Path],
+) -> int:
+    from trainer.paths import data_dir as resolve_data_dir
+    from trainer.tui.app import TrainerApp
+    from trainer.tui.services import NetOptions, PairOptions, Services, StartOptions
+
+    services = Services(data_dir=resolve_data_dir(data_dir), extra_packs=extra_packs)
+    pair = PairOptions(
+        rounds=rounds,
+        pack_ids=pack_ids,
+        kinds=kinds,
+        difficulties=difficulties,
+        tags=tags,
+        question=question,
+    )
+    net = NetOptions(
+        mode=mode,
+        name=name,
+        code=code,
+        listen=listen,
+        socket_path=socket_path,
+        guest_starts=guest_starts,
+    )
+    app = TrainerApp(services, StartOptions(pair=pair, net=net))
+    try:
+        app.run()
+    finally:
+        services.close()
+    return app.return_code or 0

@@ -28,11 +28,18 @@ DRAFT_KEY = "pair:session"
 
 
 def is_pair_draft(draft: Draft) -> bool:
-    return draft.key == DRAFT_KEY or draft.meta.get("mode") == "pair"
+    """A hot-seat session to offer back (two-terminal drafts are the other keys below)."""
+    return draft.key == DRAFT_KEY
+
+
+def is_any_pair_draft(draft: Draft) -> bool:
+    return draft.key.startswith("pair")
 
 
 class PairFlow:
     """Satisfies `trainer.tui.ports.PairPort` for every pair screen."""
+
+    shared_terminal = True  # both people at this keyboard: handoffs, masked notes
 
     def __init__(self, app: App[Any], services: Services) -> None:
         self.app = app
@@ -49,6 +56,7 @@ class PairFlow:
         self._draft_pool = ThreadPoolExecutor(1, thread_name_prefix="pair-drafts")
         self._flush_in_flight = False
         self._run_for: int | None = None
+        self.draft_key = DRAFT_KEY
 
     # -- starting ---------------------------------------------------------------------
 
@@ -365,7 +373,7 @@ class PairFlow:
         if saver is not None:
             self._draft_pool.submit(saver.discard)
         else:
-            self._draft_pool.submit(self.services.drafts.discard, DRAFT_KEY)
+            self._draft_pool.submit(self.services.drafts.discard, self.draft_key)
 
     def _report_failure(self, future: Future[Any]) -> None:
         exc = future.exception()
@@ -422,7 +430,7 @@ class PairFlow:
         self._dirty = False
         text, meta = self._snapshot_text()
         if self._saver is None:
-            self._saver = Autosaver(self.services.drafts, DRAFT_KEY, {})
+            self._saver = Autosaver(self.services.drafts, self.draft_key, {})
         saver = self._saver
         saver.mark(text, **meta)
         self._flush_in_flight = True
@@ -443,7 +451,7 @@ class PairFlow:
             self._dirty = False
             text, meta = self._snapshot_text()
             if self._saver is None:
-                self._saver = Autosaver(self.services.drafts, DRAFT_KEY, {})
+                self._saver = Autosaver(self.services.drafts, self.draft_key, {})
             self._saver.mark(text, **meta)
             try:
                 self._saver.flush()

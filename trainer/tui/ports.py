@@ -38,6 +38,7 @@ class PairPort(Protocol):
     """
 
     services: Services
+    shared_terminal: bool  # True: one keyboard for both (hot seat); False: one each
 
     def view(self, seat: int) -> dict[str, Any]: ...
 

@@ -32,6 +32,18 @@ class PairOptions:
 
 
 @dataclass
+class NetOptions:
+    """`trainer pair host` / `trainer pair join`: one seat at this terminal."""
+
+    mode: str  # "host" or "join"
+    name: str = ""
+    code: str = ""  # join
+    listen: tuple[str, int] = ("127.0.0.1", 0)  # host
+    socket_path: str | None = None  # host
+    guest_starts: bool = False  # host: the joining person is candidate first
+
+
+@dataclass
 class StartOptions:
     """How the app was asked to start (from the command line)."""
 
@@ -41,6 +53,7 @@ class StartOptions:
     rounds: int = 4
     direct: bool = False  # start a session at once instead of showing the home screen
     pair: PairOptions | None = None  # open pair practice instead of the home screen
+    net: NetOptions | None = None  # with `pair`: across two terminals, this one's seat
 
 
 @dataclass

@@ -43,6 +43,8 @@ class AnsweringScreen(PairScreen):
         self._sample_run_active = False
         # the interviewer's notes are typed here but never read back from the view
         self._interviewer = 1 - self.seat
+        # one terminal for both: the interviewer's keys work here; two terminals: they do not
+        self.shared = bool(getattr(port, "shared_terminal", True))
 
     def compose(self) -> ComposeResult:
         q = self.question
@@ -107,10 +109,11 @@ class AnsweringScreen(PairScreen):
 
     def on_mount(self) -> None:
         # Typing goes on after the notes from the briefing; the field only ever shows dots.
-        notes = self.query_one("#notes", Input)
-        with notes.prevent(Input.Changed):
-            notes.value = str(self.port.view(self._interviewer).get("notes", ""))
-        notes.cursor_position = len(notes.value)
+        if self.shared:
+            notes = self.query_one("#notes", Input)
+            with notes.prevent(Input.Changed):
+                notes.value = str(self.port.view(self._interviewer).get("notes", ""))
+            notes.cursor_position = len(notes.value)
         self._show_hints()
         editor = self.query("#editor, #choices").first()
         editor.focus()
@@ -124,6 +127,8 @@ class AnsweringScreen(PairScreen):
         given = self.data.get("hints_given", [])
         total = int(self.data.get("hints_total", 0))
         more = "  (interviewer: ctrl+g gives the next)" if len(given) < total else ""
+        if not self.shared:
+            more = "  (your interviewer gives them)" if len(given) < total else ""
         self.query_one("#hints", Static).update(hints_content(given, total, more))
 
     def view_changed(self) -> None:
@@ -149,7 +154,9 @@ class AnsweringScreen(PairScreen):
         if action == "run_samples":
             return bool(self.question["kind"] == "coding")
         if action == "hint":
-            return bool(self.data.get("hints_total"))
+            return self.shared and bool(self.data.get("hints_total"))
+        if action == "notes":
+            return self.shared
         return True
 
     def action_hint(self) -> None:
@@ -179,7 +186,7 @@ class AnsweringScreen(PairScreen):
     @work(exclusive=True, group="samples")
     async def _run_samples(self) -> None:
         try:
-            result = await self.port.run_samples(str(self.reload().get("answer", "")))
+            result = await self.port.run_samples(self._answer_text())
         finally:
             self._sample_run_active = False
         if not self.is_attached:
@@ -188,9 +195,18 @@ class AnsweringScreen(PairScreen):
         head = styled(f"Sample tests: {result.passed}/{total} passed\n", "bold")
         self.query_one("#runs", Static).update(head + run_lines(result))
 
+    def _answer_text(self) -> str:
+        """The editor is the truth here: a view from the other terminal may lag behind it."""
+        editor = self.query("#editor")
+        if editor and isinstance(editor.first(), TextArea):
+            return editor.first(TextArea).text
+        return str(self.data.get("answer", ""))
+
     def action_submit(self) -> None:
-        answer = str(self.reload().get("answer", "")).strip()
-        empty = not answer and not self.data.get("selected")
+        answer = self._answer_text().strip()
+        choices = self.query(ChoiceList)
+        selected = choices.first().chosen if choices else []
+        empty = not answer and not selected
         if empty:
             self.confirm_then(
                 f"{self.candidate_name}, the answer is empty. Submit anyway?",

@@ -53,7 +53,7 @@ class ScoringScreen(PairScreen):
             yield self.who_line()
             yield Static(
                 styled(
-                    f"Only you see this. {self.candidate_name} scores themselves after you; "
+                    f"Only you see this. {self.candidate_name} scores themselves too; "
                     "neither of you sees the other's scores until the reveal.",
                     "italic $text-muted",
                 )
@@ -149,8 +149,8 @@ class SelfAssessmentScreen(PairScreen):
             yield self.who_line()
             yield Static(
                 styled(
-                    f"Only you see this. {self.interviewer_name} has scored your answer; "
-                    "you both see each other's view at the reveal.",
+                    f"Only you see this. {self.interviewer_name} scores your answer too; "
+                    "neither of you sees the other's scores until the reveal.",
                     "italic $text-muted",
                 )
             )
