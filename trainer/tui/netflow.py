@@ -256,11 +256,13 @@ class HostPairFlow(_Router, PairFlow):
     def show(self) -> None:  # PairFlow.start calls it once the session exists
         self._changed()
 
-    def done(self) -> None:
+    def briefing_done(self, seat: int) -> None:
         from trainer.core.pairing import BriefingDone
 
-        if self.stage() == "briefing":
-            self.send(BriefingDone(HOST_SEAT))
+        self.send(BriefingDone(HOST_SEAT))
+
+    def done(self) -> None:
+        """Two terminals: the views decide what comes next, not the screen that finished."""
 
     def _changed(self) -> None:
         self.route()
@@ -465,11 +467,13 @@ class GuestPairFlow(_Router):
             )
         return result
 
-    def done(self) -> None:
+    def briefing_done(self, seat: int) -> None:
         from trainer.core.pairing import BriefingDone
 
-        if self.stage() == "briefing":
-            self.send(BriefingDone(self.my_seat()))
+        self.send(BriefingDone(self.my_seat()))
+
+    def done(self) -> None:
+        """The host's next view decides what comes next."""
 
     def go_home(self) -> None:
         self.app.exit()

@@ -230,6 +230,10 @@ class PairFlow:
 
     # -- the order of screens ---------------------------------------------------------
 
+    def briefing_done(self, seat: int) -> None:
+        """Hot seat: the briefing closes; the candidate's start handoff is next."""
+        self.done()
+
     def done(self) -> None:
         """The current screen's turn is over: show the next."""
         session = self._need()

@@ -133,4 +133,4 @@ class BriefingScreen(PairScreen):
         self.port.send(NotesChanged(self.seat, event.value))
 
     def action_start(self) -> None:
-        self.port.done()
+        self.port.briefing_done(self.seat)
