@@ -7,6 +7,7 @@ Skipped where tmux is not installed; every wait is bounded and the server always
 
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 import sys
@@ -35,12 +36,10 @@ class Term:
     def wait(self, text: str) -> str:
         return _wait(self.name, lambda s: text in s, repr(text))
 
-    def start(self, data: Path, *args: str) -> None:
+    def start(self, data: Path, *args: str, sub: tuple[str, ...] = ()) -> None:
         assert TMUX is not None
-        command = " ".join(
-            shlex.quote(p)
-            for p in (sys.executable, "-m", "trainer", "pair", "--data-dir", str(data), *args)
-        )
+        argv = (sys.executable, "-m", "trainer", "pair", *sub, "--data-dir", str(data), *args)
+        command = " ".join(shlex.quote(p) for p in argv)
         subprocess.run(
             [TMUX, "-L", self.name, "new-session", "-d", "-s", self.name]
             + ["-x", "80", "-y", "24", command],
@@ -132,3 +131,32 @@ def test_a_round_to_the_reveal_then_a_closed_terminal_loses_nothing(
         assert "Round 2/2 · Answering" in _screen(again.name)
     finally:
         again.close()
+
+
+def test_two_windows_host_and_join_at_80x24(tmp_path: Path) -> None:
+    """Two terminals: the host shows a code, the guest joins with it, a round begins."""
+    host, guest = Term(f"trainer-host-{uuid.uuid4().hex[:8]}"), None
+    try:
+        host.start(tmp_path / "a", "--name", "Ana", "--question", "pair-sum", sub=("host",))
+        screen = host.wait("Waiting for your partner")
+        code = "".join(re.findall(r"trp1-[a-z0-9]+|(?<=│  )[a-z0-9]{20,}", screen))
+        assert code.startswith("trp1-") and len(code) > 100, screen
+        guest = Term(f"trainer-guest-{uuid.uuid4().hex[:8]}")
+        guest.start(tmp_path / "b", code, "--name", "Ben", sub=("join",))
+        screen = guest.wait("Only you see this")  # Ben interviews first: his briefing
+        assert "Hints to give, in order" in screen
+        screen = host.wait("Ben is reading the interviewer briefing")
+        assert "Hints to give" not in screen  # the briefing never reaches Ana's terminal
+        guest.keys("C-s")
+        host.wait("Round 1/2 · Answering")
+        host.keys("    return [0, 1]", literal=True)
+        guest.wait("return [0, 1]")  # mirrored on the interviewer's terminal
+        guest.keys("C-g")
+        host.wait("Hints given 1/3")
+        host.keys("C-s")
+        guest.wait("Round 1/2 · Scoring")
+        host.wait("Round 1/2 · Self-assessment")
+    finally:
+        host.close()
+        if guest is not None:
+            guest.close()
