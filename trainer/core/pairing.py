@@ -265,6 +265,7 @@ class PairSession:
             )
         self.first_candidate: Seat = first_candidate
         self.current_index = 0
+        self._criteria: dict[tuple[str, str], list[ResolvedCriterion]] = {}
 
     # -- reading ----------------------------------------------------------------------
 
@@ -284,8 +285,13 @@ class PairSession:
         return found
 
     def criteria(self, rnd: PairRound | None = None) -> list[ResolvedCriterion]:
+        """The round's rubric, resolved once: every view and score event reads it."""
         entry = self.entry(rnd)
-        return resolve_rubric(entry.pack, entry.question)
+        key = (entry.pack.pack.id, entry.question.id)
+        found = self._criteria.get(key)
+        if found is None:
+            found = self._criteria[key] = resolve_rubric(entry.pack, entry.question)
+        return list(found)
 
     def rating_rubric(self, rnd: PairRound | None = None) -> tuple[RatingCriterion, ...]:
         """The interviewer rubric for a round: its pack's, if the pack defines one."""
