@@ -93,8 +93,14 @@ async def play(
         await type_text(cand, "    return [0, 1]")
         await wait_for(
             intv,
-            lambda: "return [0, 1]" in screen_text(intv.app),
-            "the mirrored answer",  # type: ignore[arg-type]
+            lambda: "return [0, 1]▏" in screen_text(intv.app),  # type: ignore[arg-type]
+            "the mirrored answer, with the cursor at its end",
+        )
+        await cand.press("left", "left")  # moving the cursor alone moves the mirror's caret
+        await wait_for(
+            intv,
+            lambda: "return [0, ▏1]" in screen_text(intv.app),  # type: ignore[arg-type]
+            "the caret to follow",
         )
     else:
         await cand.press("enter")
@@ -152,6 +158,9 @@ async def test_two_terminals_play_a_round_each_way(tmp_path: Path) -> None:
         ("answer_changed", {"text": "x" * 300_000}),  # over the answer cap
         ("answer_changed", {"text": 5}),
         ("answer_changed", {"text": "hi", "seat": 0}),  # no seat from the wire, ever
+        ("answer_changed", {"text": "hi", "cursor": [1]}),
+        ("answer_changed", {"text": "hi", "cursor": [-1, 0]}),
+        ("answer_changed", {"text": "hi", "cursor": [0, "0"]}),
         ("scored", {"criterion_id": "correctness", "level": 99}),
         ("scored", {"criterion_id": "", "level": 2}),
         ("scored", {"criterion_id": "correctness", "level": True}),

@@ -71,6 +71,7 @@ class BriefingDone:
 class AnswerChanged:
     seat: Seat
     text: str
+    cursor: tuple[int, int] | None = None  # (line, column), for the interviewer's mirror
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +176,7 @@ class PairRound:
     time_limit_s: float
     phase: PairPhase = "briefing"
     answer: str = ""
+    cursor: tuple[int, int] | None = None  # where the candidate is typing
     selected: tuple[str, ...] = ()
     hints: list[HintRecord] = field(default_factory=list)
     notes: str = ""  # the interviewer's private notes
@@ -324,9 +326,10 @@ class PairSession:
                 self._need(rnd, s, intv, "briefing")
                 rnd.phase = "answering"
                 rnd.answer_started_at = now
-            case AnswerChanged(seat=s, text=text):
+            case AnswerChanged(seat=s, text=text, cursor=cursor):
                 self._need(rnd, s, cand, "answering")
                 rnd.answer = text
+                rnd.cursor = cursor
             case ChoicesChanged(seat=s, selected=selected):
                 self._need(rnd, s, cand, "answering")
                 question = self.entry(rnd).question
@@ -659,6 +662,8 @@ def view(session: PairSession, seat: Seat) -> dict[str, Any]:
     if rnd.phase != "briefing":
         data["answer"] = rnd.answer
         data["selected"] = list(rnd.selected)
+        if role == "interviewer" and rnd.phase == "answering" and rnd.cursor is not None:
+            data["cursor"] = list(rnd.cursor)
     revealed = rnd.phase in ("reveal", "done")
     criteria = session.criteria(rnd)
     if role == "interviewer" or revealed:

@@ -33,6 +33,7 @@ TEXT_MAX = 20_000
 SHORT = 64
 
 Short = Annotated[str, Field(min_length=1, max_length=SHORT)]
+Position = Annotated[int, Field(ge=0, le=ANSWER_MAX)]
 
 
 class _Payload(BaseModel):
@@ -43,8 +44,9 @@ class Empty(_Payload):
     pass
 
 
-class TextPayload(_Payload):
+class AnswerPayload(_Payload):
     text: Annotated[str, Field(max_length=ANSWER_MAX)]
+    cursor: Annotated[list[Position], Field(min_length=2, max_length=2)] | None = None
 
 
 class NotesPayload(_Payload):
@@ -81,7 +83,7 @@ class SampleRunPayload(_Payload):
 _KINDS: dict[str, type[_Payload]] = {
     "join": JoinPayload,
     "briefing_done": Empty,
-    "answer_changed": TextPayload,
+    "answer_changed": AnswerPayload,
     "choices_changed": ChoicesPayload,
     "hint_given": Empty,
     "notes_changed": NotesPayload,
@@ -122,8 +124,8 @@ def validate_payload(kind: str, payload: dict[str, Any]) -> tuple[str, _Payload]
 def to_event(kind: str, payload: _Payload, seat: Seat) -> PairEvent | None:
     """The session event for a validated payload, in `seat`; None for link-level kinds."""
     match payload:
-        case TextPayload(text=text) if kind == "answer_changed":
-            return AnswerChanged(seat, text)
+        case AnswerPayload(text=text, cursor=cursor):
+            return AnswerChanged(seat, text, (cursor[0], cursor[1]) if cursor else None)
         case ChoicesPayload(selected=selected):
             return ChoicesChanged(seat, tuple(selected))
         case NotesPayload(text=text):
@@ -147,8 +149,8 @@ def to_event(kind: str, payload: _Payload, seat: Seat) -> PairEvent | None:
 def to_wire(event: PairEvent) -> tuple[str, dict[str, Any]]:
     """A local event as (kind, payload) for `PairGuest.send_event`; the seat stays behind."""
     match event:
-        case AnswerChanged(text=text):
-            return "answer_changed", {"text": text}
+        case AnswerChanged(text=text, cursor=cursor):
+            return "answer_changed", {"text": text, "cursor": list(cursor) if cursor else None}
         case ChoicesChanged(selected=selected):
             return "choices_changed", {"selected": list(selected)}
         case NotesChanged(text=text):

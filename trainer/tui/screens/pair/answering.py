@@ -45,6 +45,7 @@ class AnsweringScreen(PairScreen):
         self._interviewer = 1 - self.seat
         # one terminal for both: the interviewer's keys work here; two terminals: they do not
         self.shared = bool(getattr(port, "shared_terminal", True))
+        self._sent_cursor: tuple[int, int] | None = None
 
     def compose(self) -> ComposeResult:
         q = self.question
@@ -136,7 +137,18 @@ class AnsweringScreen(PairScreen):
 
     @on(TextArea.Changed, "#editor")
     def _typed(self, event: TextArea.Changed) -> None:
-        self.port.send(AnswerChanged(self.seat, event.text_area.text))
+        editor = event.text_area
+        self._sent_cursor = editor.cursor_location
+        self.port.send(AnswerChanged(self.seat, editor.text, editor.cursor_location))
+
+    @on(TextArea.SelectionChanged, "#editor")
+    def _moved(self, event: TextArea.SelectionChanged) -> None:
+        """Two terminals: the interviewer follows the cursor too (a typed key sent it already)."""
+        editor = event.text_area
+        if self.shared or editor.cursor_location == self._sent_cursor:
+            return
+        self._sent_cursor = editor.cursor_location
+        self.port.send(AnswerChanged(self.seat, editor.text, editor.cursor_location))
 
     @on(ChoiceList.Changed)
     def _chosen(self, event: ChoiceList.Changed) -> None:

@@ -16,6 +16,21 @@ from trainer.core.pairing import NOTE_MAX, HintGiven, NotesChanged
 from trainer.tui.safe import safe, safe_markdown, styled
 from trainer.tui.screens.pair.common import PairScreen, ViewChanged, answer_markdown, hints_content
 
+CURSOR = "▏"
+
+
+def with_cursor(view: dict[str, Any]) -> dict[str, Any]:
+    """The view with a caret drawn where the candidate's cursor is (display only)."""
+    cursor = view.get("cursor")
+    answer = str(view.get("answer", ""))
+    if not (isinstance(cursor, list) and len(cursor) == 2 and answer):
+        return view
+    lines = answer.split("\n")
+    row = min(max(int(cursor[0]), 0), len(lines) - 1)
+    col = min(max(int(cursor[1]), 0), len(lines[row]))
+    lines[row] = lines[row][:col] + CURSOR + lines[row][col:]
+    return {**view, "answer": "\n".join(lines)}
+
 
 class HostWaitScreen(Screen[None]):
     """The join code and the command to give the partner; refused attempts as they happen."""
@@ -148,7 +163,9 @@ class MirrorScreen(PairScreen):
         if len(given) < total:
             nxt = "  ctrl+g gives: " + str(d["briefing"]["hints"][len(given)])[:60]
         self.query_one("#hints", Static).update(hints_content(given, total, nxt))
-        self.query_one("#mirror-answer", Markdown).update(safe_markdown(answer_markdown(d)))
+        self.query_one("#mirror-answer", Markdown).update(
+            safe_markdown(answer_markdown(with_cursor(d)))
+        )
         samples = str(d.get("sample_run", ""))
         self.query_one("#mirror-samples", Static).update(
             safe(samples) if samples else styled("No sample run yet.", "$text-muted")
