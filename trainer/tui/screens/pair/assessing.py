@@ -39,10 +39,20 @@ def evaluation_of(data: dict[str, Any]) -> Evaluation | None:
         return None
 
 
+def _focus_rubric(screen: PairScreen, selector: str) -> None:
+    """Once the screen is live, start on the first criterion unless something has focus.
+
+    A focus set while the previous screen is still leaving can be dropped; this one holds.
+    """
+    if screen.focused is None and screen.query_one(selector, RubricScorer).criteria:
+        screen.call_after_refresh(screen.query_one(selector, RubricScorer).focus_first)
+
+
 class ScoringScreen(PairScreen):
     """The interviewer's scoring: the answer, the automatic evidence, the rubric, feedback."""
 
     STAGE = "Scoring"
+    AUTO_FOCUS = "CriterionRow"  # the first criterion, whatever finishes mounting last
 
     BINDINGS = [Binding("ctrl+s", "submit", "Submit scores", priority=True)]
 
@@ -75,6 +85,14 @@ class ScoringScreen(PairScreen):
                 + styled("  (up/down picks a criterion, 1-4 picks a level)", "$text-muted"),
                 classes="section",
             )
+            if not d["rubric"]:
+                yield Static(
+                    styled(
+                        "This question has no rubric: the choices are graded automatically "
+                        "(above). Your feedback still counts.",
+                        "italic $text-muted",
+                    )
+                )
             yield RubricScorer(criteria_from_view(d["rubric"]), d.get("scores", {}), id="rubric")
             yield Static(
                 styled("Your feedback for ", "bold underline")
@@ -94,6 +112,9 @@ class ScoringScreen(PairScreen):
         self._show_evidence()
         self.query_one(RubricScorer).focus_first()
         self.call_after_refresh(self.query_one("#scoring-body").scroll_home, animate=False)
+
+    def on_screen_resume(self) -> None:
+        _focus_rubric(self, "#rubric")
 
     def _show_evidence(self) -> None:
         ev = evaluation_of(self.data)
@@ -139,6 +160,7 @@ class SelfAssessmentScreen(PairScreen):
     """The candidate scores their own answer and rates the interviewer, 1-4 each."""
 
     STAGE = "Self-assessment"
+    AUTO_FOCUS = "CriterionRow"
 
     BINDINGS = [Binding("ctrl+s", "submit", "Submit", priority=True)]
 
@@ -198,6 +220,9 @@ class SelfAssessmentScreen(PairScreen):
     def on_mount(self) -> None:
         self.query_one("#self-rubric", RubricScorer).focus_first()
         self.call_after_refresh(self.query_one("#self-body").scroll_home, animate=False)
+
+    def on_screen_resume(self) -> None:
+        _focus_rubric(self, "#self-rubric")
 
     @on(RubricScorer.Scored)
     def _scored(self, event: RubricScorer.Scored) -> None:
