@@ -299,10 +299,10 @@ def list_packs(
 
 @app.command()
 def rules() -> None:
-    """List the validator's rule ids with their severity."""
-    from trainer.core.packs.rules import RULES
+    """List every rule id a finding can carry (file, YAML, schema, content) with its severity."""
+    from trainer.core.packs.rules import ALL_RULES
 
-    for rule, (severity, text) in sorted(RULES.items()):
+    for rule, (severity, text) in sorted(ALL_RULES.items()):
         typer.echo(f"{rule:28} {severity.value:8} {text}")
 
 

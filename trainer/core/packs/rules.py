@@ -61,6 +61,44 @@ RULES: dict[str, tuple[Severity, str]] = {
     "control-characters": (W, "text holds terminal control or bidi characters"),
 }
 
+#: Findings of the loading stages (file, YAML, schema) and of `validate --run`; all errors.
+LOADING_RULES: dict[str, tuple[Severity, str]] = {
+    "file-unreadable": (E, "the file cannot be read (exit code 2)"),
+    "file-too-large": (E, "the file is larger than the size limit (--max-bytes)"),
+    "file-not-utf8": (E, "the file is not valid UTF-8"),
+    "file-binary": (E, "the file holds binary content or characters YAML forbids"),
+    "pack-empty": (E, "the file is empty or holds only comments"),
+    "yaml-syntax": (E, "YAML syntax: misaligned keys, an unquoted ': ' in a value, ..."),
+    "yaml-tab": (E, "tabs used for indentation"),
+    "yaml-multiple-documents": (E, "more than one YAML document ('---') in one file"),
+    "yaml-anchor": (E, "anchors (&name) are not allowed"),
+    "yaml-alias": (E, "aliases (*name) are not allowed"),
+    "yaml-tag": (E, "tags other than the plain core ones are not allowed"),
+    "yaml-bad-scalar": (E, "a tagged value that does not fit its tag"),
+    "yaml-ambiguous-scalar": (E, "unquoted values YAML 1.1 and 1.2 read differently (no, 12:30)"),
+    "yaml-duplicate-key": (E, "the same key twice in one mapping"),
+    "yaml-complex-key": (E, "a key that is a list or a mapping"),
+    "yaml-flow-comma": (E, "a comma splits an unquoted value inside {...} or [...]"),
+    "yaml-too-deep": (E, "nesting deeper than packs ever need"),
+    "pack-not-mapping": (E, "the file is a list or a single value, not a mapping of keys"),
+    "schema-version-missing": (E, "schema_version is missing"),
+    "schema-version-unsupported": (E, "schema_version is not one this trainer reads"),
+    "field-missing": (E, "a required field is missing"),
+    "field-unknown": (E, "a field the format does not have"),
+    "kind-missing": (E, "a question has no kind"),
+    "kind-unknown": (E, "a question's kind is not one of the five"),
+    "type-mismatch": (E, "a value of the wrong type (text for a number, a list for text, ...)"),
+    "value-not-allowed": (E, "a value outside a fixed set (difficulty: trivial)"),
+    "value-out-of-range": (E, "a number outside its range (time_limit_min: 0)"),
+    "too-few-items": (E, "a list that is too short (scale levels 2 to 9, 2 choices, 1 test)"),
+    "too-many-items": (E, "a list that is too long (at most 9 scale levels)"),
+    "schema": (E, "any other schema problem"),
+    "solution-verdict-mismatch": (E, "with --run: a solution did not get its declared verdict"),
+}
+
+#: Every rule id a finding can carry, as `trainer pack rules` lists them.
+ALL_RULES: dict[str, tuple[Severity, str]] = {**LOADING_RULES, **RULES}
+
 _KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 MAX_LEN = {"title": 80, "hint": 400, "choice": 300}
 
