@@ -43,6 +43,16 @@ class FailOn(StrEnum):
     info = "info"
 
 
+class Kind(StrEnum):
+    """Question kinds, as `pack new --kind` takes them (the model's KINDS)."""
+
+    coding = "coding"
+    system_design = "system_design"
+    behavioral = "behavioral"
+    concept = "concept"
+    multiple_choice = "multiple_choice"
+
+
 class ListFormat(StrEnum):
     table = "table"
     json = "json"
@@ -174,9 +184,19 @@ def new(
         Path | None, typer.Option("--out", "-o", help="File to write. Default: ID.yaml here.")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    kinds: Annotated[
+        list[Kind] | None,
+        typer.Option(
+            "--kind",
+            metavar="<kind>",
+            help="A starter question of this kind: coding, system_design, behavioral, "
+            "concept or multiple_choice. Repeat for several; default concept.",
+            show_default=False,
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Write a commented starter pack that validates clean."""
+    """Write a commented starter pack that validates clean (with --run, too)."""
     import re
 
     from trainer.core.packs.starter import starter_pack
@@ -190,7 +210,13 @@ def new(
         raise typer.Exit(2)
     schema_path = _schema_file(data_dir)
     _atomic_write(
-        target, starter_pack(pack_id, schema_path=schema_path.as_uri(), filename=str(target))
+        target,
+        starter_pack(
+            pack_id,
+            schema_path=schema_path.as_uri(),
+            filename=str(target),
+            kinds=[k.value for k in kinds or []],
+        ),
     )
     typer.echo(f"wrote {target}; check it with: trainer pack validate {target}")
 
