@@ -110,17 +110,22 @@ def validate(
     from trainer.cli.report import as_github, as_json, as_parsable, display_path, print_text
 
     extra_check = None
+    tally = None
     if run:
-        from trainer.core.evaluation.pack_run import check_pack_solutions
+        from functools import partial
 
-        extra_check = check_pack_solutions
+        from trainer.core.evaluation.pack_run import RunTally, check_pack_solutions
+
+        tally = RunTally()
+        extra_check = partial(check_pack_solutions, tally=tally)
     from trainer.core.packs.validate import validate_files
 
     report = validate_files(
         files, max_bytes=max_bytes, display=display_path, extra_check=extra_check
     )
     if fmt is Format.json:
-        sys.stdout.write(as_json(report) + "\n")
+        extra: dict[str, object] | None = {"run": tally.to_json()} if tally else None
+        sys.stdout.write(as_json(report, extra=extra) + "\n")
     elif fmt is Format.parsable:
         for line in as_parsable(report):
             sys.stdout.write(line + "\n")
@@ -129,6 +134,12 @@ def validate(
             sys.stdout.write(line + "\n")
     else:
         print_text(report, _out())
+        if tally is not None:
+            skipped = len(report.files) - tally.packs
+            note = (
+                f" ({skipped} file{'' if skipped == 1 else 's'} not run: errors)" if skipped else ""
+            )
+            _out().print(Text(f"run: {tally.line()}{note}"))
     if report.unreadable:
         raise typer.Exit(2)
     if report.fails(Severity(fail_on.value)):

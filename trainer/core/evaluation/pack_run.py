@@ -8,7 +8,8 @@ wrong expected values and tests that do not separate a fast solution from a slow
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from trainer.core.diagnostics import Diagnostic, PathPart, Severity
 from trainer.core.evaluation.results import RunLimits, RunResult, TestResult, TestSpec
@@ -31,14 +32,69 @@ class _Job:
     limits: RunLimits
 
 
+@dataclass
+class RunTally:
+    """What `validate --run` ran, over all packs, for its summary line."""
+
+    packs: int = 0
+    approaches: int = 0
+    as_declared: int = 0
+    not_run: int = 0  # solutions of questions whose tests could not be generated
+    declared: Counter[str] = field(default_factory=Counter)  # verdict other than accepted
+    confirmed: Counter[str] = field(default_factory=Counter)
+
+    def record(self, expected: str, got: str) -> None:
+        self.approaches += 1
+        if got == expected:
+            self.as_declared += 1
+        if expected != "accepted":
+            self.declared[expected] += 1
+            if got == expected:
+                self.confirmed[expected] += 1
+
+    def line(self) -> str:
+        """'8 approaches, 8 as declared, 2 declared time_limit confirmed'."""
+        if not self.approaches and not self.not_run:
+            return "no coding solutions to run"
+        parts = [
+            f"{self.approaches} approach{'' if self.approaches == 1 else 'es'}",
+            f"{self.as_declared} as declared",
+        ]
+        for verdict in sorted(self.declared):
+            total, ok = self.declared[verdict], self.confirmed[verdict]
+            counted = f"{ok}" if ok == total else f"{ok} of {total}"
+            parts.append(f"{counted} declared {verdict} confirmed")
+        if self.not_run:
+            parts.append(f"{self.not_run} not run (their tests could not be generated)")
+        return ", ".join(parts)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "packs": self.packs,
+            "approaches": self.approaches,
+            "as_declared": self.as_declared,
+            "not_run": self.not_run,
+            "declared": dict(sorted(self.declared.items())),
+            "confirmed": dict(sorted(self.confirmed.items())),
+        }
+
+
 def check_pack_solutions(
-    pack: Pack, source: SourceDocument | None, file: str, *, jobs: int | None = None
+    pack: Pack,
+    source: SourceDocument | None,
+    file: str,
+    *,
+    jobs: int | None = None,
+    tally: RunTally | None = None,
 ) -> list[Diagnostic]:
     """Run every coding approach's `solution` against all of its question's tests.
 
     Findings come back in pack order whatever order the runs finish in. `jobs` is
-    how many solutions run at once (default: up to 2, one per core).
+    how many solutions run at once (default: up to 2, one per core). `tally`, when
+    given, counts what ran and how it matched the declared verdicts.
     """
+    if tally is not None:
+        tally.packs += 1
     found: list[Diagnostic] = []
     work: list[_Job] = []
     for qi, question in enumerate(pack.questions):
@@ -46,6 +102,8 @@ def check_pack_solutions(
             continue  # other kinds' "solutions" are model answers in prose
         tests = _expand_tests(question, qi, source, file, found)
         if tests is None:
+            if tally is not None:
+                tally.not_run += sum(1 for a in question.approaches if a.solution is not None)
             continue
         limits = limits_from_question(question)
         for ai, approach in enumerate(question.approaches):
@@ -58,6 +116,8 @@ def check_pack_solutions(
         results = list(pool.map(_run, work))
     for job, result in zip(work, results, strict=True):
         expected = job.approach.expect or "accepted"
+        if tally is not None:
+            tally.record(expected, result.verdict)
         if result.verdict != expected:
             path: tuple[PathPart, ...] = ("questions", job.qi, "approaches", job.ai)
             message = (
