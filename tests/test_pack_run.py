@@ -255,12 +255,56 @@ def test_validate_run_prints_the_summary_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["pack", "validate", "--run", str(path)])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == (
-        "run: 2 approaches, 2 as declared, 1 declared time_limit confirmed"
+        "run: 2 approaches, 2 as declared, 1 declared time_limit confirmed, "
+        "2 reference answers with expect, 2 as declared"
     )
     both = runner.invoke(app, ["pack", "validate", "--run", str(path), str(broken)])
-    assert both.output.splitlines()[-1].endswith("confirmed (1 file not run: errors)")
+    assert both.output.splitlines()[-1].endswith("as declared (1 file not run: errors)")
     plain = runner.invoke(app, ["pack", "validate", str(path)])
     assert "run:" not in plain.output
     data = runner.invoke(app, ["pack", "validate", "--run", "-f", "json", str(path)])
     run = json.loads(data.output)["run"]
     assert run["approaches"] == 2 and run["confirmed"] == {"time_limit": 1}
+
+
+ANSWERS = """\
+    reference_answers:
+      - id: claims-wrong
+        answer: |
+          def add(a, b):
+              return a - b
+        scores: {}
+        rationale: Subtracts, so the sample fails.
+        expect: wrong_answer
+      - id: claims-right-but-is-not
+        answer: |
+          It adds them:
+          ```python
+          def add(a, b):
+              return a * b
+          ```
+        scores: {}
+        rationale: Claimed correct, but multiplies.
+        expect: accepted
+      - id: not-declared
+        answer: "def add(a, b): return 0"
+        scores: {}
+        rationale: No expect, so it is not run.
+"""
+
+
+def test_reference_answers_with_expect_are_run_and_checked(tmp_path: Path) -> None:
+    loaded = _load(tmp_path, GOOD + ANSWERS)
+    assert loaded.pack is not None
+    tally = RunTally()
+    found = check_pack_solutions(loaded.pack, loaded.source, "pack.yaml", tally=tally)
+    assert [d.path for d in found] == [("questions", 0, "reference_answers", 1)]
+    (diag,) = found
+    assert diag.rule == "solution-verdict-mismatch"
+    assert "reference answer 'claims-right-but-is-not' of 'add-two' should get accepted" in (
+        diag.message
+    )
+    assert "test 'small' returned 2, expected 3" in diag.message  # the fenced code ran
+    assert diag.hint is not None and "rationale" in diag.hint
+    assert (tally.approaches, tally.answers, tally.answers_as_declared) == (1, 2, 1)
+    assert tally.line().endswith("2 reference answers with expect, 1 as declared")

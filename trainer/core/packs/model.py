@@ -8,6 +8,7 @@ positions and rule ids; the model only checks shape and types.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -38,6 +39,8 @@ DEFAULT_TIME_LIMIT_MIN: dict[str, float] = {
     "concept": 5,
     "multiple_choice": 2,
 }
+
+_FENCED = re.compile(r"^[ \t]*```[^\n]*\n(.*?)^[ \t]*```", re.MULTILINE | re.DOTALL)
 
 Text = Annotated[str, Field(description="Shown as written (literally), not rendered as Markdown.")]
 Markdown = Annotated[
@@ -150,6 +153,16 @@ class ReferenceAnswer(_Model):
     scores: dict[str, int] = Field(description="Criterion id -> level (1-based).")
     rationale: Markdown
     feedback: Markdown = ""
+    expect: Verdict | None = Field(
+        default=None,
+        description="Coding questions: the verdict this answer's code must get from "
+        "`validate --run`, so that the rationale's claim is checked.",
+    )
+
+    def code(self) -> str:
+        """The answer's code: the first fenced block if it has one, else the whole answer."""
+        match = _FENCED.search(self.answer)
+        return match.group(1) if match else self.answer
 
 
 class Signature(_Model):

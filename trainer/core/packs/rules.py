@@ -6,8 +6,10 @@ them all on one loaded pack and `check_across` on packs validated together.
 
 from __future__ import annotations
 
+import ast
 import keyword
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -18,6 +20,7 @@ from trainer.core.packs.model import (
     CodingQuestion,
     MultipleChoiceQuestion,
     Pack,
+    ReferenceAnswer,
     RubricItem,
 )
 from trainer.core.packs.yamlsafe import SourceDocument
@@ -54,7 +57,8 @@ RULES: dict[str, tuple[Severity, str]] = {
     "text-blank": (E, "required text is not blank"),
     "text-too-long": (W, "titles, hints and choices stay short enough to read on a terminal"),
     "approaches-missing": (W, "questions show at least one approach"),
-    "expect-without-solution": (W, "an expected verdict needs a solution to check"),
+    "expect-without-solution": (W, "an expected verdict needs code to check"),
+    "reference-answer-not-code": (W, "a coding question's reference answers are code"),
     "solution-missing": (W, "coding approaches carry a runnable solution"),
     "reference-answers-missing": (INFO, "interviewer rounds need reference answers"),
     "tag-format": (W, "tags are lowercase kebab-case"),
@@ -93,7 +97,7 @@ LOADING_RULES: dict[str, tuple[Severity, str]] = {
     "too-few-items": (E, "a list that is too short (scale levels 2 to 9, 2 choices, 1 test)"),
     "too-many-items": (E, "a list that is too long (at most 9 scale levels)"),
     "schema": (E, "any other schema problem"),
-    "solution-verdict-mismatch": (E, "with --run: a solution did not get its declared verdict"),
+    "solution-verdict-mismatch": (E, "with --run: code did not get its declared verdict"),
 }
 
 #: Every rule id a finding can carry, as `trainer pack rules` lists them.
@@ -295,6 +299,15 @@ def _check_question(ctx: _Ctx, q: AnyQuestion, path: tuple[PathPart, ...]) -> No
         )
     for ri, ref in enumerate(q.reference_answers):
         rpath = (*path, "reference_answers", ri)
+        if isinstance(q, CodingQuestion):
+            _check_answer_code(ctx, q, ref, rpath)
+        elif ref.expect is not None:
+            ctx.add(
+                "expect-without-solution",
+                "'expect' is set but only a coding question's answer is run",
+                (*rpath, "expect"),
+                hint="remove 'expect'",
+            )
         for cid, score in ref.scores.items():
             if cid not in criteria and not any((i.ref or i.id) == cid for i in q.rubric):
                 known = ", ".join(i.ref or i.id or "?" for i in q.rubric) or "none"
@@ -321,6 +334,34 @@ def _check_question(ctx: _Ctx, q: AnyQuestion, path: tuple[PathPart, ...]) -> No
         _check_choices(ctx, q, path)
     if isinstance(q, CodingQuestion):
         _check_coding(ctx, q, path)
+
+
+def _check_answer_code(
+    ctx: _Ctx, q: CodingQuestion, ref: ReferenceAnswer, path: tuple[PathPart, ...]
+) -> None:
+    """A reference answer to a coding question is code that defines the function."""
+    function = q.signature.function
+    code = ref.code()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. SyntaxWarning for "\d" in a string
+            tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        problem = f"is not Python ({type(exc).__name__})"
+    else:
+        if any(
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == function
+            for node in ast.walk(tree)
+        ):
+            return
+        problem = f"defines no function '{function}'"
+    ctx.add(
+        "reference-answer-not-code",
+        f"reference answer '{ref.id}' of coding question '{q.id}' {problem}",
+        (*path, "answer"),
+        hint=f"write the candidate's code, defining {function}(); with `expect:` set, "
+        "`trainer pack validate --run` checks its verdict",
+    )
 
 
 def _check_rubric_item(ctx: _Ctx, item: RubricItem, path: tuple[PathPart, ...]) -> int:

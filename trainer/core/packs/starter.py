@@ -186,6 +186,7 @@ _CODING = """\
         rationale: |
           Finds the example's answer, but returns None instead of -1 when nothing is
           unique, and counts the whole string for every character (quadratic).
+        expect: wrong_answer     # --run checks the rationale's claim: it fails a test
       - id: two-passes
         label: strong
         answer: |
@@ -196,6 +197,7 @@ _CODING = """\
               return next((i for i, ch in enumerate(s) if counts[ch] == 1), -1)
         scores: {correctness: 4, efficiency: 4, communication: 3}
         rationale: Linear time, -1 when nothing is unique, and the empty string is handled.
+        expect: accepted
 """
 
 _SYSTEM_DESIGN = """\
