@@ -312,6 +312,8 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, file: str, text: str) -> Diagn
 
 _KEY_LINE = re.compile(r"(?P<lead>[ ]*(?:-[ ]+)*)(?P<key>[^\s#'\"\[\]{},-][^:#]*?):(?:[ ]+|\Z)")
 _QUOTED_SHOWN_MAX = 100
+#: YAML's line breaks, so that rows match the parser's marks (str.splitlines knows more).
+_YAML_LINES = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 def _mapping_value_slip(text: str, row: int, col: int) -> tuple[str, str, int, int] | None:
@@ -321,7 +323,7 @@ def _mapping_value_slip(text: str, row: int, col: int) -> tuple[str, str, int, i
     the key starts a line indented deeper than the key above it, whose plain value
     YAML then reads as continuing onto this line. Returns (message, hint, line, column).
     """
-    lines = text.splitlines()
+    lines = _YAML_LINES.split(text)
     if not 0 <= row < len(lines):
         return None
     current = lines[row]
@@ -368,7 +370,7 @@ def _mapping_value_slip(text: str, row: int, col: int) -> tuple[str, str, int, i
 
 def _misaligned_key(text: str, row: int, col: int, sibling_col: int) -> tuple[str, str] | None:
     """A key at the start of a line that lines up with none of the block mapping's keys."""
-    lines = text.splitlines()
+    lines = _YAML_LINES.split(text)
     if not 0 <= row < len(lines):
         return None
     current = lines[row]
