@@ -75,6 +75,13 @@ def test_over_indented_key_after_a_value_on_several_lines() -> None:
             "indent 'title' to column 3, like 'id'",
         ),
         (
+            "pack:\r\n  id: x\r\n\r\n    title: Foo\r\n",  # Windows line ends, a blank line
+            4,
+            5,
+            "'title' is indented deeper than its sibling 'id' (line 2)",
+            "indent 'title' to column 3, like 'id'",
+        ),
+        (
             "pack:\n  id: x\n  sub:\n    a: 1\n   b: 2\n",
             5,
             4,
