@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from trainer.core.diagnostics import Severity
-from trainer.core.evaluation.pack_run import check_pack_solutions
+from trainer.core.evaluation.pack_run import RunTally, check_pack_solutions
 from trainer.core.packs.loader import LoadedPack, load_pack_file
 
 EXAMPLE_PACK = Path(__file__).resolve().parent.parent / "question_packs" / "example.yaml"
@@ -190,3 +191,120 @@ def test_findings_keep_pack_order_with_parallel_runs(tmp_path: Path) -> None:
     found = check_pack_solutions(loaded.pack, loaded.source, "pack.yaml", jobs=2)
     assert [d.path[-1] for d in found] == [0, 1, 2, 3, 4]
     assert [f"'wrong-{i}'" in d.message for i, d in enumerate(found)] == [True] * 5
+
+
+SLOW = """\
+      - id: slow
+        title: Sleepy
+        summary: Too slow on purpose.
+        expect: time_limit
+        solution: |
+          import time
+          def add(a, b):
+              time.sleep(5)
+"""
+WRONG_DECLARED = """\
+      - id: off-by-one
+        title: Off by one
+        summary: Declared wrong, and it is.
+        expect: wrong_answer
+        solution: |
+          def add(a, b):
+              return a + b + 1
+"""
+NOT_WRONG = WRONG_DECLARED.replace("off-by-one", "claims-wrong").replace(" + 1", "")
+
+
+def test_tally_counts_what_ran_and_the_declared_verdicts(tmp_path: Path) -> None:
+    loaded = _load(tmp_path, GOOD + SLOW + WRONG_DECLARED + NOT_WRONG)
+    assert loaded.pack is not None
+    tally = RunTally()
+    found = check_pack_solutions(loaded.pack, loaded.source, "pack.yaml", tally=tally)
+    assert [d.rule for d in found] == ["solution-verdict-mismatch"]  # claims-wrong passes
+    assert (tally.packs, tally.approaches, tally.as_declared) == (1, 4, 3)
+    assert tally.line() == (
+        "4 approaches, 3 as declared, 1 declared time_limit confirmed, "
+        "1 of 2 declared wrong_answer confirmed"
+    )
+
+
+def test_tally_of_nothing_and_of_tests_that_cannot_be_generated(tmp_path: Path) -> None:
+    assert RunTally().line() == "no coding solutions to run"
+    extra = "      - {id: gen, args: [{$gen: nope}, 1], expected: 2}\n"
+    loaded = _load(tmp_path, GOOD + SLOW, tests_extra=extra)
+    assert loaded.pack is not None
+    tally = RunTally()
+    check_pack_solutions(loaded.pack, loaded.source, "pack.yaml", tally=tally)
+    assert tally.line() == (
+        "0 approaches, 0 as declared, 2 not run (their tests could not be generated)"
+    )
+
+
+def test_validate_run_prints_the_summary_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from trainer.cli.main import app
+    from trainer.core.packs.starter import starter_pack
+
+    path = tmp_path / "pack.yaml"
+    text = starter_pack("run", schema_path="s.json", filename="pack.yaml", kinds=["coding"])
+    path.write_text(text, encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("schema_version: 1\n", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["pack", "validate", "--run", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == (
+        "run: 2 approaches, 2 as declared, 1 declared time_limit confirmed, "
+        "2 reference answers with expect, 2 as declared"
+    )
+    both = runner.invoke(app, ["pack", "validate", "--run", str(path), str(broken)])
+    assert both.output.splitlines()[-1].endswith("as declared (1 file not run: errors)")
+    plain = runner.invoke(app, ["pack", "validate", str(path)])
+    assert "run:" not in plain.output
+    data = runner.invoke(app, ["pack", "validate", "--run", "-f", "json", str(path)])
+    run = json.loads(data.output)["run"]
+    assert run["approaches"] == 2 and run["confirmed"] == {"time_limit": 1}
+
+
+ANSWERS = """\
+    reference_answers:
+      - id: claims-wrong
+        answer: |
+          def add(a, b):
+              return a - b
+        scores: {}
+        rationale: Subtracts, so the sample fails.
+        expect: wrong_answer
+      - id: claims-right-but-is-not
+        answer: |
+          It adds them:
+          ```python
+          def add(a, b):
+              return a * b
+          ```
+        scores: {}
+        rationale: Claimed correct, but multiplies.
+        expect: accepted
+      - id: not-declared
+        answer: "def add(a, b): return 0"
+        scores: {}
+        rationale: No expect, so it is not run.
+"""
+
+
+def test_reference_answers_with_expect_are_run_and_checked(tmp_path: Path) -> None:
+    loaded = _load(tmp_path, GOOD + ANSWERS)
+    assert loaded.pack is not None
+    tally = RunTally()
+    found = check_pack_solutions(loaded.pack, loaded.source, "pack.yaml", tally=tally)
+    assert [d.path for d in found] == [("questions", 0, "reference_answers", 1)]
+    (diag,) = found
+    assert diag.rule == "solution-verdict-mismatch"
+    assert "reference answer 'claims-right-but-is-not' of 'add-two' should get accepted" in (
+        diag.message
+    )
+    assert "test 'small' returned 2, expected 3" in diag.message  # the fenced code ran
+    assert diag.hint is not None and "rationale" in diag.hint
+    assert (tally.approaches, tally.answers, tally.answers_as_declared) == (1, 2, 1)
+    assert tally.line().endswith("2 reference answers with expect, 1 as declared")

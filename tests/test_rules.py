@@ -65,6 +65,51 @@ def test_rule_fires(tmp_path: Path, old: str, new: str, rule: str) -> None:
     assert rule in findings(tmp_path, BASE.replace(old, new, 1))
 
 
+PROSE = """\
+        answer: |
+          I would loop over every pair and return the first one that adds up.
+"""
+
+
+def test_prose_reference_answer_to_a_coding_question_is_a_warning(tmp_path: Path) -> None:
+    old = BASE[
+        BASE.index("        answer: |\n          def pair_sum") : BASE.index("        scores:")
+    ]
+    text = BASE.replace(old, PROSE, 1)
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    [diag] = validate_files([path]).diagnostics
+    assert diag.rule == "reference-answer-not-code"
+    assert diag.severity.value == "warning"
+    assert diag.path_str == "questions[0].reference_answers[0].answer"
+    assert "is not Python" in diag.message and "nested-loops" in diag.message
+
+
+def test_reference_answer_code_in_a_fence_or_without_the_function(tmp_path: Path) -> None:
+    old = "        answer: |\n          def pair_sum(nums, target):\n"
+    assert old in BASE
+    fenced = BASE.replace(
+        old,
+        "        answer: |\n          Loops:\n          ```python\n"
+        "          def pair_sum(nums, target):\n",
+        1,
+    ).replace(
+        "                          return [i, j]\n        scores:",
+        "                          return [i, j]\n          ```\n        scores:",
+        1,
+    )
+    assert findings(tmp_path, fenced) == []
+    other = BASE.replace(old, "        answer: |\n          def pairs(nums, target):\n", 1)
+    assert findings(tmp_path, other) == ["reference-answer-not-code"]
+
+
+def test_expect_on_a_non_coding_reference_answer_is_a_warning(tmp_path: Path) -> None:
+    old = "scores: {coverage: 2, communication: 2}\n"
+    assert old in BASE
+    text = BASE.replace(old, old + "        expect: wrong_answer\n", 1)
+    assert findings(tmp_path, text) == ["expect-without-solution"]
+
+
 def test_example_is_clean(tmp_path: Path) -> None:
     assert findings(tmp_path, BASE) == []
 

@@ -43,6 +43,16 @@ class FailOn(StrEnum):
     info = "info"
 
 
+class Kind(StrEnum):
+    """Question kinds, as `pack new --kind` takes them (the model's KINDS)."""
+
+    coding = "coding"
+    system_design = "system_design"
+    behavioral = "behavioral"
+    concept = "concept"
+    multiple_choice = "multiple_choice"
+
+
 class ListFormat(StrEnum):
     table = "table"
     json = "json"
@@ -100,17 +110,22 @@ def validate(
     from trainer.cli.report import as_github, as_json, as_parsable, display_path, print_text
 
     extra_check = None
+    tally = None
     if run:
-        from trainer.core.evaluation.pack_run import check_pack_solutions
+        from functools import partial
 
-        extra_check = check_pack_solutions
+        from trainer.core.evaluation.pack_run import RunTally, check_pack_solutions
+
+        tally = RunTally()
+        extra_check = partial(check_pack_solutions, tally=tally)
     from trainer.core.packs.validate import validate_files
 
     report = validate_files(
         files, max_bytes=max_bytes, display=display_path, extra_check=extra_check
     )
     if fmt is Format.json:
-        sys.stdout.write(as_json(report) + "\n")
+        extra: dict[str, object] | None = {"run": tally.to_json()} if tally else None
+        sys.stdout.write(as_json(report, extra=extra) + "\n")
     elif fmt is Format.parsable:
         for line in as_parsable(report):
             sys.stdout.write(line + "\n")
@@ -119,6 +134,12 @@ def validate(
             sys.stdout.write(line + "\n")
     else:
         print_text(report, _out())
+        if tally is not None:
+            skipped = len(report.files) - tally.packs
+            note = (
+                f" ({skipped} file{'' if skipped == 1 else 's'} not run: errors)" if skipped else ""
+            )
+            _out().print(Text(f"run: {tally.line()}{note}"))
     if report.unreadable:
         raise typer.Exit(2)
     if report.fails(Severity(fail_on.value)):
@@ -174,9 +195,19 @@ def new(
         Path | None, typer.Option("--out", "-o", help="File to write. Default: ID.yaml here.")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    kinds: Annotated[
+        list[Kind] | None,
+        typer.Option(
+            "--kind",
+            metavar="<kind>",
+            help="A starter question of this kind: coding, system_design, behavioral, "
+            "concept or multiple_choice. Repeat for several; default concept.",
+            show_default=False,
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Write a commented starter pack that validates clean."""
+    """Write a commented starter pack that validates clean (with --run, too)."""
     import re
 
     from trainer.core.packs.starter import starter_pack
@@ -190,7 +221,13 @@ def new(
         raise typer.Exit(2)
     schema_path = _schema_file(data_dir)
     _atomic_write(
-        target, starter_pack(pack_id, schema_path=schema_path.as_uri(), filename=str(target))
+        target,
+        starter_pack(
+            pack_id,
+            schema_path=schema_path.as_uri(),
+            filename=str(target),
+            kinds=[k.value for k in kinds or []],
+        ),
     )
     typer.echo(f"wrote {target}; check it with: trainer pack validate {target}")
 
@@ -299,10 +336,10 @@ def list_packs(
 
 @app.command()
 def rules() -> None:
-    """List the validator's rule ids with their severity."""
-    from trainer.core.packs.rules import RULES
+    """List every rule id a finding can carry (file, YAML, schema, content) with its severity."""
+    from trainer.core.packs.rules import ALL_RULES
 
-    for rule, (severity, text) in sorted(RULES.items()):
+    for rule, (severity, text) in sorted(ALL_RULES.items()):
         typer.echo(f"{rule:28} {severity.value:8} {text}")
 
 

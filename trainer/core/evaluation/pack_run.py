@@ -8,13 +8,14 @@ wrong expected values and tests that do not separate a fast solution from a slow
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from trainer.core.diagnostics import Diagnostic, PathPart, Severity
 from trainer.core.evaluation.results import RunLimits, RunResult, TestResult, TestSpec
 from trainer.core.evaluation.runner import limits_from_question, run_tests, spec_from_case
 from trainer.core.packs.generators import GeneratorError, expand
-from trainer.core.packs.model import Approach, CodingQuestion, Pack
+from trainer.core.packs.model import CodingQuestion, Pack
 from trainer.core.packs.yamlsafe import SourceDocument
 
 RULE_MISMATCH = "solution-verdict-mismatch"
@@ -24,21 +25,96 @@ RULE_GENERATOR = "test-generator-invalid"
 @dataclass(frozen=True, slots=True)
 class _Job:
     question: CodingQuestion
-    qi: int
-    approach: Approach
-    ai: int
+    code: str
+    expected: str
+    what: str  # "approach 'x'" or "reference answer 'y'"
+    path: tuple[PathPart, ...]
     tests: tuple[TestSpec, ...]
     limits: RunLimits
 
+    @property
+    def is_answer(self) -> bool:
+        return "reference_answers" in self.path
+
+
+@dataclass
+class RunTally:
+    """What `validate --run` ran, over all packs, for its summary line."""
+
+    packs: int = 0
+    approaches: int = 0
+    as_declared: int = 0
+    answers: int = 0  # reference answers with `expect`
+    answers_as_declared: int = 0
+    not_run: int = 0  # solutions of questions whose tests could not be generated
+    declared: Counter[str] = field(default_factory=Counter)  # verdict other than accepted
+    confirmed: Counter[str] = field(default_factory=Counter)
+
+    def record_answer(self, expected: str, got: str) -> None:
+        self.answers += 1
+        if got == expected:
+            self.answers_as_declared += 1
+
+    def record(self, expected: str, got: str) -> None:
+        self.approaches += 1
+        if got == expected:
+            self.as_declared += 1
+        if expected != "accepted":
+            self.declared[expected] += 1
+            if got == expected:
+                self.confirmed[expected] += 1
+
+    def line(self) -> str:
+        """'8 approaches, 8 as declared, 2 declared time_limit confirmed'."""
+        if not self.approaches and not self.not_run and not self.answers:
+            return "no coding solutions to run"
+        parts = [
+            f"{self.approaches} approach{'' if self.approaches == 1 else 'es'}",
+            f"{self.as_declared} as declared",
+        ]
+        for verdict in sorted(self.declared):
+            total, ok = self.declared[verdict], self.confirmed[verdict]
+            counted = f"{ok}" if ok == total else f"{ok} of {total}"
+            parts.append(f"{counted} declared {verdict} confirmed")
+        if self.answers:
+            plural = "" if self.answers == 1 else "s"
+            parts.append(
+                f"{self.answers} reference answer{plural} with expect, "
+                f"{self.answers_as_declared} as declared"
+            )
+        if self.not_run:
+            parts.append(f"{self.not_run} not run (their tests could not be generated)")
+        return ", ".join(parts)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "packs": self.packs,
+            "approaches": self.approaches,
+            "as_declared": self.as_declared,
+            "reference_answers": self.answers,
+            "reference_answers_as_declared": self.answers_as_declared,
+            "not_run": self.not_run,
+            "declared": dict(sorted(self.declared.items())),
+            "confirmed": dict(sorted(self.confirmed.items())),
+        }
+
 
 def check_pack_solutions(
-    pack: Pack, source: SourceDocument | None, file: str, *, jobs: int | None = None
+    pack: Pack,
+    source: SourceDocument | None,
+    file: str,
+    *,
+    jobs: int | None = None,
+    tally: RunTally | None = None,
 ) -> list[Diagnostic]:
     """Run every coding approach's `solution` against all of its question's tests.
 
     Findings come back in pack order whatever order the runs finish in. `jobs` is
-    how many solutions run at once (default: up to 2, one per core).
+    how many solutions run at once (default: up to 2, one per core). `tally`, when
+    given, counts what ran and how it matched the declared verdicts.
     """
+    if tally is not None:
+        tally.packs += 1
     found: list[Diagnostic] = []
     work: list[_Job] = []
     for qi, question in enumerate(pack.questions):
@@ -46,35 +122,52 @@ def check_pack_solutions(
             continue  # other kinds' "solutions" are model answers in prose
         tests = _expand_tests(question, qi, source, file, found)
         if tests is None:
+            if tally is not None:
+                tally.not_run += sum(1 for a in question.approaches if a.solution is not None)
+                tally.not_run += sum(1 for r in question.reference_answers if r.expect)
             continue
         limits = limits_from_question(question)
         for ai, approach in enumerate(question.approaches):
             if approach.solution is not None:
-                work.append(_Job(question, qi, approach, ai, tuple(tests), limits))
+                path: tuple[PathPart, ...] = ("questions", qi, "approaches", ai)
+                want = approach.expect or "accepted"
+                what = f"approach '{approach.id}'"
+                work.append(
+                    _Job(question, approach.solution, want, what, path, tuple(tests), limits)
+                )
+        for ri, ref in enumerate(question.reference_answers):
+            if ref.expect is not None:
+                path = ("questions", qi, "reference_answers", ri)
+                what = f"reference answer '{ref.id}'"
+                work.append(
+                    _Job(question, ref.code(), ref.expect, what, path, tuple(tests), limits)
+                )
     from concurrent.futures import ThreadPoolExecutor  # only when there is something to run
 
     workers = max(1, jobs if jobs is not None else min(2, os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pack-run") as pool:
         results = list(pool.map(_run, work))
     for job, result in zip(work, results, strict=True):
-        expected = job.approach.expect or "accepted"
+        expected = job.expected
+        if tally is not None:
+            record = tally.record_answer if job.is_answer else tally.record
+            record(expected, result.verdict)
         if result.verdict != expected:
-            path: tuple[PathPart, ...] = ("questions", job.qi, "approaches", job.ai)
             message = (
-                f"approach '{job.approach.id}' of '{job.question.id}' should get {expected} "
+                f"{job.what} of '{job.question.id}' should get {expected} "
                 f"but got {result.verdict}: {_what_happened(result, expected)}"
             )
+            fix = "the answer, its rationale" if job.is_answer else "the solution"
             hint = (
-                "fix the solution or the tests; if this verdict is intended, "
+                f"fix {fix} or the tests; if this verdict is intended, "
                 f"declare it with `expect: {result.verdict}`"
             )
-            found.append(_diag(source, file, RULE_MISMATCH, message, path, hint))
+            found.append(_diag(source, file, RULE_MISMATCH, message, job.path, hint))
     return found
 
 
 def _run(job: _Job) -> RunResult:
-    assert job.approach.solution is not None
-    return run_tests(job.approach.solution, job.question.signature.function, job.tests, job.limits)
+    return run_tests(job.code, job.question.signature.function, job.tests, job.limits)
 
 
 def _expand_tests(

@@ -13,7 +13,13 @@ from pydantic import BaseModel, ValidationError
 
 from trainer.core.diagnostics import Diagnostic, PackError, PathPart, Severity
 from trainer.core.packs.model import KINDS, QUESTION_CLASSES, SCHEMA_VERSION, Pack
-from trainer.core.packs.yamlsafe import DEFAULT_MAX_BYTES, SourceDocument, gc_paused, load_yaml
+from trainer.core.packs.yamlsafe import (
+    DEFAULT_MAX_BYTES,
+    SourceDocument,
+    gc_paused,
+    load_yaml,
+    yaml_quoted,
+)
 
 
 @dataclass
@@ -151,8 +157,9 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[PathPart, ...]:
 
 def _describe(err: Any, path: tuple[PathPart, ...], loc: tuple[Any, ...]) -> tuple[str, str | None]:
     etype = err["type"]
-    field_name = path[-1] if path else ""
+    field_name = _field_label(path)
     inp = err.get("input")
+    ctx = err.get("ctx") or {}
     if etype == "missing":
         return f"missing required field '{field_name}'", None
     if etype == "extra_forbidden":
@@ -174,6 +181,12 @@ def _describe(err: Any, path: tuple[PathPart, ...], loc: tuple[Any, ...]) -> tup
         expected = err.get("ctx", {}).get("expected", "")
         got = inp if isinstance(inp, str | int | float | bool) else type(inp).__name__
         return f"'{field_name}' is {got!r}; expected {expected}", None
+    if etype in ("too_short", "too_long"):
+        return _count_message(field_name, etype, ctx)
+    if etype in _BOUNDS:
+        word, key = _BOUNDS[etype]
+        got = inp if isinstance(inp, int | float) and not isinstance(inp, bool) else _kind_of(inp)
+        return f"'{field_name}' is {got}; it must be {word} {_number(ctx.get(key, '?'))}", None
     if etype.endswith("_type"):
         want = etype.removesuffix("_type").replace("_", " ")
         want = {
@@ -192,8 +205,76 @@ def _describe(err: Any, path: tuple[PathPart, ...], loc: tuple[Any, ...]) -> tup
             hint = "quote the value to make it text"
         elif want == "text" and isinstance(inp, list):
             hint = "write one piece of text; use '|' for several lines"
+        elif want == "text" and isinstance(inp, dict) and len(inp) == 1:
+            key, value = next(iter(inp.items()))
+            if isinstance(value, str):
+                hint = (
+                    "the ': ' in the text made it a key and a value; "
+                    f"quote the text: {yaml_quoted(f'{key}: {value}')}"
+                )
         return f"'{field_name}' should be {want}, not {got}", hint
-    return f"'{field_name}': {err['msg']}", None
+    return f"'{field_name}': {_plain_wording(str(err['msg']))}", None
+
+
+_BOUNDS = {
+    "greater_than": ("more than", "gt"),
+    "greater_than_equal": ("at least", "ge"),
+    "less_than": ("less than", "lt"),
+    "less_than_equal": ("at most", "le"),
+}
+
+#: What the items of a length-checked list are called, by field name.
+_ITEM_NOUNS = {"levels": "levels", "choices": "choices", "tests": "tests"}
+
+
+def _count_message(field_name: str, etype: str, ctx: dict[str, Any]) -> tuple[str, str | None]:
+    """'levels' has 10 levels; at most 9 (not pydantic's "List should have ...")."""
+    name = field_name.rsplit(".", 1)[-1]
+    noun = _ITEM_NOUNS.get(name, "items")
+    actual = ctx.get("actual_length", "?")
+    if etype == "too_long":
+        limit, word = ctx.get("max_length", "?"), "at most"
+    else:
+        limit, word = ctx.get("min_length", "?"), "at least"
+    actual_noun = noun.removesuffix("s") if actual == 1 else noun
+    limit_noun = noun.removesuffix("s") if limit == 1 else noun
+    hint = None
+    if name == "levels":
+        hint = "a scale has 2 to 9 levels (the number keys pick levels 1 to 9)"
+    elif name == "choices":
+        hint = "a multiple-choice question offers at least two choices"
+    elif name == "tests":
+        hint = "add a sample test and a hidden test"
+    return f"'{field_name}' has {actual} {actual_noun}; {word} {limit} {limit_noun}", hint
+
+
+def _number(value: Any) -> Any:
+    """60.0 -> 60: bounds as an author would write them."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _plain_wording(message: str) -> str:
+    """Pydantic's phrasing in pack terms, for the problems not described above."""
+    message = message.replace(" after validation", "")
+    if message.startswith("Input should be "):
+        message = "should be " + message.removeprefix("Input should be ")
+    return message.replace("Input ", "the value ").replace("List ", "the list ")
+
+
+def _field_label(path: tuple[PathPart, ...]) -> str:
+    """The field an error is about: `levels`, `hints[0]`, `scores.x`."""
+    if not path:
+        return ""
+    parts: list[str] = []
+    for part in reversed(path):
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+            continue
+        parts.append(part)
+        break
+    return "".join(reversed(parts))
 
 
 def _kind_of(value: Any) -> str:

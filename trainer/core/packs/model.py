@@ -8,6 +8,7 @@ positions and rule ids; the model only checks shape and types.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -39,7 +40,12 @@ DEFAULT_TIME_LIMIT_MIN: dict[str, float] = {
     "multiple_choice": 2,
 }
 
-Text = Annotated[str, Field(description="Plain text or Markdown.")]
+_FENCED = re.compile(r"^[ \t]*```[^\n]*\n(.*?)^[ \t]*```", re.MULTILINE | re.DOTALL)
+
+Text = Annotated[str, Field(description="Shown as written (literally), not rendered as Markdown.")]
+Markdown = Annotated[
+    str, Field(description="Markdown, rendered in the app; links never open on a click.")
+]
 Id = Annotated[str, Field(description="kebab-case identifier, unique in its scope.")]
 
 
@@ -124,11 +130,13 @@ class Approach(_Model):
 
     id: Id
     title: str
-    summary: Text
+    summary: Markdown
     tradeoffs: list[Text] = Field(default_factory=list)
     complexity: Complexity | None = None
     solution: Text | None = Field(
-        default=None, description="Code (coding questions) or a model answer (other kinds)."
+        default=None,
+        description="Code, shown as written (coding questions), or a model answer in Markdown "
+        "(other kinds).",
     )
     expect: Verdict | None = Field(
         default=None,
@@ -141,10 +149,20 @@ class ReferenceAnswer(_Model):
 
     id: Id
     label: str | None = Field(default=None, description="Short label, e.g. 'strong' or 'weak'.")
-    answer: Text
+    answer: Markdown
     scores: dict[str, int] = Field(description="Criterion id -> level (1-based).")
-    rationale: Text
-    feedback: Text = ""
+    rationale: Markdown
+    feedback: Markdown = ""
+    expect: Verdict | None = Field(
+        default=None,
+        description="Coding questions: the verdict this answer's code must get from "
+        "`validate --run`, so that the rationale's claim is checked.",
+    )
+
+    def code(self) -> str:
+        """The answer's code: the first fenced block if it has one, else the whole answer."""
+        match = _FENCED.search(self.answer)
+        return match.group(1) if match else self.answer
 
 
 class Signature(_Model):
@@ -210,12 +228,16 @@ class _QuestionBase(_Model):
     time_limit_min: float | None = Field(
         default=None, gt=0, le=240, description="Defaults by kind (coding 30, design 45, ...)."
     )
-    prompt: Text
-    hints: list[Text] = Field(default_factory=list, description="Progressive: gentlest first.")
+    prompt: Markdown
+    hints: list[Text] = Field(
+        default_factory=list, description="Progressive: gentlest first; shown as written."
+    )
     rubric: list[RubricItem] = Field(default_factory=list)
     approaches: list[Approach] = Field(default_factory=list)
     reference_answers: list[ReferenceAnswer] = Field(default_factory=list)
-    interviewer_notes: Text = Field(default="", description="What an interviewer looks for.")
+    interviewer_notes: Markdown = Field(
+        default="", description="What an interviewer looks for (Markdown)."
+    )
     follow_ups: list[Text] = Field(default_factory=list)
 
     @property
@@ -248,7 +270,7 @@ class MultipleChoiceQuestion(_QuestionBase):
     kind: Literal["multiple_choice"]
     select: Literal["single", "multiple"] = "single"
     choices: list[Choice] = Field(min_length=2)
-    explanation: Text = ""
+    explanation: Markdown = ""
 
 
 Question = Annotated[

@@ -6,8 +6,10 @@ them all on one loaded pack and `check_across` on packs validated together.
 
 from __future__ import annotations
 
+import ast
 import keyword
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -18,6 +20,7 @@ from trainer.core.packs.model import (
     CodingQuestion,
     MultipleChoiceQuestion,
     Pack,
+    ReferenceAnswer,
     RubricItem,
 )
 from trainer.core.packs.yamlsafe import SourceDocument
@@ -54,12 +57,51 @@ RULES: dict[str, tuple[Severity, str]] = {
     "text-blank": (E, "required text is not blank"),
     "text-too-long": (W, "titles, hints and choices stay short enough to read on a terminal"),
     "approaches-missing": (W, "questions show at least one approach"),
-    "expect-without-solution": (W, "an expected verdict needs a solution to check"),
+    "expect-without-solution": (W, "an expected verdict needs code to check"),
+    "reference-answer-not-code": (W, "a coding question's reference answers are code"),
     "solution-missing": (W, "coding approaches carry a runnable solution"),
     "reference-answers-missing": (INFO, "interviewer rounds need reference answers"),
     "tag-format": (W, "tags are lowercase kebab-case"),
     "control-characters": (W, "text holds terminal control or bidi characters"),
 }
+
+#: Findings of the loading stages (file, YAML, schema) and of `validate --run`; all errors.
+LOADING_RULES: dict[str, tuple[Severity, str]] = {
+    "file-unreadable": (E, "the file cannot be read (exit code 2)"),
+    "file-too-large": (E, "the file is larger than the size limit (--max-bytes)"),
+    "file-not-utf8": (E, "the file is not valid UTF-8"),
+    "file-binary": (E, "the file holds binary content or characters YAML forbids"),
+    "pack-empty": (E, "the file is empty or holds only comments"),
+    "yaml-syntax": (E, "YAML syntax: misaligned keys, an unquoted ': ' in a value, ..."),
+    "yaml-tab": (E, "tabs used for indentation"),
+    "yaml-multiple-documents": (E, "more than one YAML document ('---') in one file"),
+    "yaml-anchor": (E, "anchors (&name) are not allowed"),
+    "yaml-alias": (E, "aliases (*name) are not allowed"),
+    "yaml-tag": (E, "tags other than the plain core ones are not allowed"),
+    "yaml-bad-scalar": (E, "a tagged value that does not fit its tag"),
+    "yaml-ambiguous-scalar": (E, "unquoted values YAML 1.1 and 1.2 read differently (no, 12:30)"),
+    "yaml-duplicate-key": (E, "the same key twice in one mapping"),
+    "yaml-complex-key": (E, "a key that is a list or a mapping"),
+    "yaml-flow-comma": (E, "a comma splits an unquoted value inside {...} or [...]"),
+    "yaml-too-deep": (E, "nesting deeper than packs ever need"),
+    "pack-not-mapping": (E, "the file is a list or a single value, not a mapping of keys"),
+    "schema-version-missing": (E, "schema_version is missing"),
+    "schema-version-unsupported": (E, "schema_version is not one this trainer reads"),
+    "field-missing": (E, "a required field is missing"),
+    "field-unknown": (E, "a field the format does not have"),
+    "kind-missing": (E, "a question has no kind"),
+    "kind-unknown": (E, "a question's kind is not one of the five"),
+    "type-mismatch": (E, "a value of the wrong type (text for a number, a list for text, ...)"),
+    "value-not-allowed": (E, "a value outside a fixed set (difficulty: trivial)"),
+    "value-out-of-range": (E, "a number outside its range (time_limit_min: 0)"),
+    "too-few-items": (E, "a list that is too short (scale levels 2 to 9, 2 choices, 1 test)"),
+    "too-many-items": (E, "a list that is too long (at most 9 scale levels)"),
+    "schema": (E, "any other schema problem"),
+    "solution-verdict-mismatch": (E, "with --run: code did not get its declared verdict"),
+}
+
+#: Every rule id a finding can carry, as `trainer pack rules` lists them.
+ALL_RULES: dict[str, tuple[Severity, str]] = {**LOADING_RULES, **RULES}
 
 _KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 MAX_LEN = {"title": 80, "hint": 400, "choice": 300}
@@ -267,6 +309,15 @@ def _check_question(ctx: _Ctx, q: AnyQuestion, path: tuple[PathPart, ...]) -> No
         )
     for ri, ref in enumerate(q.reference_answers):
         rpath = (*path, "reference_answers", ri)
+        if isinstance(q, CodingQuestion):
+            _check_answer_code(ctx, q, ref, rpath)
+        elif ref.expect is not None:
+            ctx.add(
+                "expect-without-solution",
+                "'expect' is set but only a coding question's answer is run",
+                (*rpath, "expect"),
+                hint="remove 'expect'",
+            )
         for cid, score in ref.scores.items():
             if cid not in criteria and not any((i.ref or i.id) == cid for i in q.rubric):
                 known = ", ".join(i.ref or i.id or "?" for i in q.rubric) or "none"
@@ -293,6 +344,34 @@ def _check_question(ctx: _Ctx, q: AnyQuestion, path: tuple[PathPart, ...]) -> No
         _check_choices(ctx, q, path)
     if isinstance(q, CodingQuestion):
         _check_coding(ctx, q, path)
+
+
+def _check_answer_code(
+    ctx: _Ctx, q: CodingQuestion, ref: ReferenceAnswer, path: tuple[PathPart, ...]
+) -> None:
+    """A reference answer to a coding question is code that defines the function."""
+    function = q.signature.function
+    code = ref.code()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. SyntaxWarning for "\d" in a string
+            tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        problem = f"is not Python ({type(exc).__name__})"
+    else:
+        if any(
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == function
+            for node in ast.walk(tree)
+        ):
+            return
+        problem = f"defines no function '{function}'"
+    ctx.add(
+        "reference-answer-not-code",
+        f"reference answer '{ref.id}' of coding question '{q.id}' {problem}",
+        (*path, "answer"),
+        hint=f"write the candidate's code, defining {function}(); with `expect:` set, "
+        "`trainer pack validate --run` checks its verdict",
+    )
 
 
 def _check_rubric_item(ctx: _Ctx, item: RubricItem, path: tuple[PathPart, ...]) -> int:

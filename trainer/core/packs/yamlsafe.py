@@ -252,7 +252,7 @@ def load_yaml(data: bytes, file: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> 
         ) from None
     if root is None:
         raise PackError([Diagnostic("pack-empty", Severity.ERROR, "the file is empty", file, 1, 1)])
-    builder = _Builder(file, diagnostics)
+    builder = _Builder(file, diagnostics, text)
     value = builder.build(root, (), 0)
     return SourceDocument(file, text, value, root, diagnostics)
 
@@ -299,15 +299,136 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, file: str, text: str) -> Diagn
         rule, hint = "yaml-multiple-documents", "a pack file holds one document; remove the '---'"
     elif "control characters" in problem or "unacceptable character" in problem:
         rule, hint = "file-binary", "the file holds bytes that are not text"
+    elif "mapping values are not allowed" in problem and mark is not None:
+        slip = _mapping_value_slip(text, mark.line, mark.column)
+        if slip is not None:
+            message, hint, line, column = slip
+    elif "did not find expected key" in problem and mark is not None and exc.context_mark:
+        misaligned = _misaligned_key(text, mark.line, mark.column, exc.context_mark.column)
+        if misaligned is not None:
+            message, hint = misaligned
     return Diagnostic(rule, Severity.ERROR, message.strip(), file, line, column, hint=hint)
+
+
+_KEY_LINE = re.compile(r"(?P<lead>[ ]*(?:-[ ]+)*)(?P<key>[^\s#'\"\[\]{},-][^:#]*?):(?:[ ]+|\Z)")
+_QUOTED_SHOWN_MAX = 100
+#: YAML's line breaks, so that rows match the parser's marks (str.splitlines knows more).
+_YAML_LINES = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _mapping_value_slip(text: str, row: int, col: int) -> tuple[str, str, int, int] | None:
+    """Explain "mapping values are not allowed here" for the two classic slips.
+
+    Either the ': ' is the second on its line (an unquoted colon inside a value), or
+    the key starts a line indented deeper than the key above it, whose plain value
+    YAML then reads as continuing onto this line. Returns (message, hint, line, column).
+    """
+    lines = _YAML_LINES.split(text)
+    if not 0 <= row < len(lines):
+        return None
+    current = lines[row]
+    first = _KEY_LINE.match(current)
+    if first is not None and first.end() <= col:
+        key = first.group("key").rstrip()
+        value = _strip_comment(current[first.end() :]).rstrip()
+        quoted = yaml_quoted(value)
+        shown = f"{first.group('lead')}{key}: {quoted}".strip()
+        hint = (
+            f"quote the value: {shown}"
+            if len(shown) <= _QUOTED_SHOWN_MAX
+            else "quote the value, or write it as a block with '|'"
+        )
+        message = f"the value of '{key}' contains ': ', which YAML reads as another key"
+        return message, hint, row + 1, col + 1
+    indent = len(current) - len(current.lstrip(" "))
+    key = current[indent:col].strip()
+    if not key or ": " in current[indent:col]:
+        return None
+    for above in range(row - 1, -1, -1):
+        prev = lines[above]
+        body = prev.strip()
+        if not body or body.startswith("#"):
+            continue
+        prev_indent = len(prev) - len(prev.lstrip(" "))
+        if prev_indent >= indent:
+            continue  # a continuation line of the same plain value
+        match = _KEY_LINE.match(prev)
+        if match is None or not _strip_comment(prev[match.end() :]).strip():
+            return None
+        sibling = match.group("key").strip()
+        sibling_col = len(match.group("lead"))
+        if sibling_col >= indent:
+            return None
+        message = (
+            f"'{key}' is indented deeper than its sibling '{sibling}' (line {above + 1}), "
+            f"so YAML reads it as part of the value of '{sibling}'"
+        )
+        hint = f"indent '{key}' to column {sibling_col + 1}, like '{sibling}'"
+        return message, hint, row + 1, indent + 1
+    return None
+
+
+def _misaligned_key(text: str, row: int, col: int, sibling_col: int) -> tuple[str, str] | None:
+    """A key at the start of a line that lines up with none of the block mapping's keys."""
+    lines = _YAML_LINES.split(text)
+    if not 0 <= row < len(lines):
+        return None
+    current = lines[row]
+    match = _KEY_LINE.match(current)
+    if match is None or len(match.group("lead")) != col or col == sibling_col:
+        return None
+    key = match.group("key").strip()
+    inner: tuple[str, int, int] | None = None  # the nearest key above indented deeper
+    for above in range(row - 1, -1, -1):
+        prev = _KEY_LINE.match(lines[above])
+        if prev is None:
+            continue
+        lead = len(prev.group("lead"))
+        if inner is None and lead > col and lead != sibling_col:
+            inner = (prev.group("key").strip(), above, lead)
+        if lead == sibling_col:
+            sibling = prev.group("key").strip()
+            break
+    else:
+        return None
+    if inner is not None and col > sibling_col:
+        name, at, lead = inner
+        message = (
+            f"'{key}' lines up with no key above: '{name}' (line {at + 1}) is at column "
+            f"{lead + 1}, '{sibling}' (line {above + 1}) at column {sibling_col + 1}"
+        )
+        hint = (
+            f"indent '{key}' to column {lead + 1} to put it beside '{name}', "
+            f"or to column {sibling_col + 1} beside '{sibling}'"
+        )
+        return message, hint
+    where = "deeper than" if col > sibling_col else "less than"
+    message = f"'{key}' is indented {where} its sibling '{sibling}' (line {above + 1})"
+    return message, f"indent '{key}' to column {sibling_col + 1}, like '{sibling}'"
+
+
+def yaml_quoted(value: str) -> str:
+    """`value` as a YAML quoted scalar: single quotes when it holds double ones."""
+    if '"' in value and "'" not in value:
+        return f"'{value}'"
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _strip_comment(value: str) -> str:
+    """A plain value without its trailing ' # comment'."""
+    cut = value.find(" #")
+    if value.startswith("#"):
+        return ""
+    return value if cut < 0 else value[:cut]
 
 
 class _Builder:
     """Turns nodes into plain data, reporting what YAML 1.1 vs 1.2 would disagree on."""
 
-    def __init__(self, file: str, out: list[Diagnostic]) -> None:
+    def __init__(self, file: str, out: list[Diagnostic], text: str = "") -> None:
         self.file = file
         self.out = out
+        self.text = text
 
     def _error(
         self, rule: str, node: Node, path: tuple[PathPart, ...], msg: str, hint: str
@@ -340,6 +461,8 @@ class _Builder:
             return None
         if tag not in _ALLOWED_TAGS:
             self._tag_error(node, path)
+        if getattr(node, "flow_style", False) and self.text:
+            self._join_split_values(node, path)
         if isinstance(node, SequenceNode):
             return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
         result: dict[str, Any] = {}
@@ -370,6 +493,59 @@ class _Builder:
                 self._tag_error(key_node, path)
             result[key] = self.build(value_node, (*path, key), depth + 1)
         return result
+
+    def _join_split_values(self, node: Node, path: tuple[PathPart, ...]) -> None:
+        """Find values that an unquoted comma split inside `{...}` or `[...]`, and rejoin them.
+
+        `{time: O(n), space: O(min(n, k))}` reads as `space: 'O(min(n'` plus a key
+        `'k))'` with no value. A value whose '(' is closed only by later entries, or a
+        flow-mapping key with a space and no value, is taken as such a split: one
+        finding says to quote it, and the joined text is kept so that the schema
+        does not report the fragments as well.
+        """
+        items: list[Any] = list(node.value)
+        joined: list[Any] = []
+        i = 0
+        mapping = isinstance(node, MappingNode)
+        while i < len(items):
+            item = items[i]
+            head = item[1] if mapping else item
+            end = i
+            if _is_plain(head):
+                depth = _paren_depth(head.value)
+                j = i + 1
+                while j < len(items) and (depth > 0 or mapping):
+                    tail = items[j]
+                    piece = tail[0] if mapping else tail
+                    if not _is_plain(piece) or (mapping and not _is_empty(tail[1])):
+                        break
+                    if depth <= 0 and " " not in piece.value.strip():
+                        break
+                    depth += _paren_depth(piece.value)
+                    end = j
+                    j += 1
+                if depth > 0 and not mapping:
+                    end = i  # a '(' never closed in this list: not a split we can tell
+            if end == i:
+                joined.append(item)
+                i += 1
+                continue
+            last = items[end][0] if mapping else items[end]
+            value = self.text[head.start_mark.index : last.end_mark.index]
+            merged = ScalarNode(STR, value, head.start_mark, last.end_mark, style='"')
+            where = "{...} mapping" if mapping else "[...] list"
+            key_path: tuple[PathPart, ...] = (*path, item[0].value) if mapping else path
+            shown = f"{item[0].value}: {yaml_quoted(value)}" if mapping else yaml_quoted(value)
+            self._error(
+                "yaml-flow-comma",
+                head,
+                key_path,
+                f"inside a {where} a comma ends the value, so {value!r} was read in pieces",
+                f"quote the value: {shown}",
+            )
+            joined.append((item[0], merged) if mapping else merged)
+            i = end + 1
+        node.value = joined
 
     def _tag_error(self, node: Node, path: tuple[PathPart, ...]) -> None:
         self._error(
@@ -427,6 +603,18 @@ class _Builder:
             "remove the tag or fix the value",
         )
         return value
+
+
+def _is_plain(node: Any) -> bool:
+    return isinstance(node, ScalarNode) and not node.style and node.tag == STR
+
+
+def _is_empty(node: Any) -> bool:
+    return isinstance(node, ScalarNode) and not node.style and node.value == ""
+
+
+def _paren_depth(value: str) -> int:
+    return value.count("(") - value.count(")")
 
 
 def _char_name(character: object) -> str:
