@@ -95,7 +95,8 @@ def test_attempt_round_trips_through_a_reopen(tmp_path: Path, attempt: AttemptRe
         attempt_id = store.record_attempt(attempt)
     with HistoryStore(path) as store:
         (loaded,) = store.attempts()
-    assert loaded == replace(attempt, id=attempt_id)
+    assert loaded.uid is not None and len(loaded.uid) == 32  # made when recorded
+    assert loaded == replace(attempt, id=attempt_id, uid=loaded.uid)
     # Integer levels stay integers; fractional automatic scores stay fractional.
     for source, by_criterion in attempt.scores.items():
         for criterion_id, score in by_criterion.items():

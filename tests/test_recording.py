@@ -208,7 +208,7 @@ def test_attempt_record_round_trips_through_history(
 
     attempt_id = store.record_attempt(record)
     [stored] = store.attempts(session_id=sid)
-    assert stored == dataclasses.replace(record, id=attempt_id)
+    assert stored == dataclasses.replace(record, id=attempt_id, uid=stored.uid)
     if rnd.evaluation is not None:
         assert Evaluation.from_dict(stored.details["evaluation"]) == rnd.evaluation
     if rnd.calibration is not None:

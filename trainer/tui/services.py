@@ -66,6 +66,7 @@ class Services:
     autosave_interval: float = 0.5
     bank: QuestionBank | None = None
     pack_problems: list[str] = field(default_factory=list)
+    history_notice: str = ""  # set when opening the history had to recover (shown once)
     _history: HistoryStore | None = None
     _drafts: DraftStore | None = None
 
@@ -90,11 +91,13 @@ class Services:
     @property
     def history(self) -> HistoryStore:
         if self._history is None:
-            from trainer.core.storage.history import HistoryStore
+            from trainer.core.storage.history import open_history
             from trainer.paths import ensure_dir, history_db_path
 
             ensure_dir(self.data_dir)
-            self._history = HistoryStore(history_db_path(self.data_dir))
+            opened = open_history(history_db_path(self.data_dir), now=self.wall())
+            self._history = opened.store
+            self.history_notice = opened.notice
         return self._history
 
     @property

@@ -26,18 +26,31 @@ import math
 import numbers
 import sqlite3
 import threading
+import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
-from trainer.core.storage.db import MigrationStep, StorageError, open_db, transaction
+from trainer.core.storage.db import (
+    MigrationStep,
+    SchemaTooNewError,
+    StorageError,
+    open_db,
+    split_sql,
+    transaction,
+)
+from trainer.core.storage.derived import Derived, derive
+from trainer.core.storage.schedule import CardState, replay, review
 
-Role = Literal["candidate", "interviewer"]
-ROLES: Final[tuple[str, ...]] = ("candidate", "interviewer")
+Role = Literal["candidate", "interviewer", "shadow"]
+ROLES: Final[tuple[str, ...]] = ("candidate", "interviewer", "shadow")
 ScoreSource = Literal["self", "partner", "interviewer", "reference", "auto"]
 SCORE_SOURCES: Final[tuple[str, ...]] = ("self", "partner", "interviewer", "reference", "auto")
+# The store also keeps the merged score as source 'final', derived when an attempt is
+# recorded (see `derived`); it is for the stats and is not read back as a recorded source.
 
 _V1 = """
 CREATE TABLE sessions (
@@ -111,8 +124,121 @@ CREATE TABLE pair_rounds (
 ) WITHOUT ROWID;
 """
 
+# Progress over time. `attempts` and `attempt_scores` are rebuilt (SQLite cannot change a
+# CHECK in place): shadow rounds join the roles and the merged `final` score joins the
+# sources. New columns hold what the stats aggregate (see `derived`); `uid`s make an
+# import idempotent; `cards` is the FSRS schedule, one card per question.
+_PROGRESS = """
+CREATE TABLE attempts_v3 (
+    id               INTEGER PRIMARY KEY,
+    uid              TEXT NOT NULL UNIQUE,
+    session_id       INTEGER REFERENCES sessions(id) ON DELETE CASCADE,
+    role             TEXT NOT NULL CHECK (role IN ('candidate', 'interviewer', 'shadow')),
+    pack_id          TEXT NOT NULL,
+    question_id      TEXT NOT NULL,
+    kind             TEXT NOT NULL,
+    answer           TEXT NOT NULL DEFAULT '',
+    selected_choices TEXT NOT NULL DEFAULT '[]',
+    reference_id     TEXT,
+    overall_score    REAL,
+    verdict          TEXT,
+    hints_used       INTEGER NOT NULL DEFAULT 0 CHECK (hints_used >= 0),
+    time_taken_s     REAL,
+    time_limit_s     REAL,
+    feedback         TEXT NOT NULL DEFAULT '',
+    calibration_mae  REAL,
+    verdict_agreed   INTEGER CHECK (verdict_agreed IN (0, 1)),
+    started_at       REAL,
+    submitted_at     REAL NOT NULL,
+    details          TEXT NOT NULL DEFAULT '{}',
+    verdict_position REAL,
+    rating           INTEGER CHECK (rating BETWEEN 1 AND 4),
+    self_gap         REAL
+);
+INSERT INTO attempts_v3 (id, uid, session_id, role, pack_id, question_id, kind, answer,
+    selected_choices, reference_id, overall_score, verdict, hints_used, time_taken_s,
+    time_limit_s, feedback, calibration_mae, verdict_agreed, started_at, submitted_at, details)
+SELECT id, lower(hex(randomblob(16))), session_id, role, pack_id, question_id, kind, answer,
+    selected_choices, reference_id, overall_score, verdict, hints_used, time_taken_s,
+    time_limit_s, feedback, calibration_mae, verdict_agreed, started_at, submitted_at, details
+FROM attempts;
+CREATE TABLE attempt_scores_v3 (
+    attempt_id   INTEGER NOT NULL REFERENCES attempts_v3(id) ON DELETE CASCADE,
+    source       TEXT NOT NULL CHECK (source IN
+                 ('self', 'partner', 'interviewer', 'reference', 'auto', 'final')),
+    criterion_id TEXT NOT NULL,
+    score        NUMERIC NOT NULL,
+    max_score    INTEGER,
+    PRIMARY KEY (attempt_id, source, criterion_id)
+) WITHOUT ROWID;
+INSERT INTO attempt_scores_v3 (attempt_id, source, criterion_id, score)
+SELECT attempt_id, source, criterion_id, score FROM attempt_scores;
+DROP TABLE attempt_scores;
+DROP TABLE attempts;
+ALTER TABLE attempts_v3 RENAME TO attempts;
+ALTER TABLE attempt_scores_v3 RENAME TO attempt_scores;
+CREATE INDEX attempts_by_question
+    ON attempts (question_id, role, submitted_at, overall_score, pack_id);
+CREATE INDEX attempts_by_session ON attempts (session_id);
+CREATE INDEX attempts_by_time ON attempts (submitted_at);
+CREATE INDEX attempts_calibration ON attempts (submitted_at)
+    WHERE role = 'interviewer' AND calibration_mae IS NOT NULL;
+-- Covers every time series of the stats: one range scan per role, no table lookups.
+CREATE INDEX attempts_progress ON attempts (role, submitted_at, kind, pack_id, overall_score,
+    calibration_mae, self_gap, hints_used, time_taken_s, time_limit_s);
+-- Covers the per-criterion series (joined to attempts by primary key).
+CREATE INDEX scores_by_criterion
+    ON attempt_scores (source, criterion_id, attempt_id, score, max_score);
+ALTER TABLE sessions ADD COLUMN uid TEXT;
+UPDATE sessions SET uid = lower(hex(randomblob(16)));
+CREATE UNIQUE INDEX sessions_by_uid ON sessions (uid);
+CREATE TABLE cards (
+    pack_id     TEXT NOT NULL,
+    question_id TEXT NOT NULL,
+    card        TEXT NOT NULL,
+    due         REAL NOT NULL,
+    last_review REAL NOT NULL,
+    reviews     INTEGER NOT NULL,
+    PRIMARY KEY (pack_id, question_id)
+) WITHOUT ROWID;
+CREATE INDEX cards_by_due ON cards (due);
+"""
+
+
+def _progress(conn: sqlite3.Connection) -> None:
+    """Schema 3, then the derived figures and the schedule for attempts already stored."""
+    for statement in split_sql(_PROGRESS):
+        conn.execute(statement)
+    rows = conn.execute(
+        "SELECT id, role, details, calibration_mae, verdict_agreed FROM attempts"
+    ).fetchall()
+    for attempt_id, role, details_json, mae, agreed in rows:
+        try:
+            details = json.loads(details_json)
+        except ValueError:
+            details = {}
+        scores: dict[str, dict[str, float]] = {}
+        for source, cid, score in conn.execute(
+            "SELECT source, criterion_id, score FROM attempt_scores WHERE attempt_id = ?",
+            (attempt_id,),
+        ):
+            scores.setdefault(source, {})[cid] = score
+        _store_derived(
+            conn,
+            attempt_id,
+            derive(
+                role,
+                details if isinstance(details, dict) else {},
+                scores,
+                calibration_mae=mae,
+                verdict_agreed=None if agreed is None else bool(agreed),
+            ),
+        )
+    _rebuild_cards(conn)
+
+
 #: Append-only: step n upgrades schema version n-1 to n. Never edit a released step.
-MIGRATIONS: Final[tuple[MigrationStep, ...]] = (_V1, _PAIR)
+MIGRATIONS: Final[tuple[MigrationStep, ...]] = (_V1, _PAIR, _progress)
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)
 
 
@@ -148,6 +274,7 @@ class AttemptRecord:
     started_at: float | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
     id: int | None = None
+    uid: str | None = None  # stable across machines (export/import); made when recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +287,7 @@ class SessionRecord:
     started_at: float
     finished_at: float | None
     settings: Mapping[str, Any]
+    uid: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,17 +347,30 @@ class HistoryStore:
                 raise StorageError(f"{self.path}: history store is closed")
             yield self._conn
 
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection, under the store's lock, for the read-only queries of `progress`."""
+        with self._connection() as conn:
+            yield conn
+
     # -- sessions --------------------------------------------------------------------
 
     def start_session(
-        self, *, mode: str, role_plan: str, started_at: float, settings: Mapping[str, Any]
+        self,
+        *,
+        mode: str,
+        role_plan: str,
+        started_at: float,
+        settings: Mapping[str, Any],
+        uid: str | None = None,
     ) -> int:
         """Record a new session and return its id. `settings` must be JSON-serialisable."""
         settings_json = _to_json(settings, "settings")
         with self._connection() as conn, transaction(conn):
             cursor = conn.execute(
-                "INSERT INTO sessions (mode, role_plan, started_at, settings) VALUES (?, ?, ?, ?)",
-                (mode, role_plan, float(started_at), settings_json),
+                "INSERT INTO sessions (mode, role_plan, started_at, settings, uid) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (mode, role_plan, float(started_at), settings_json, uid or new_uid()),
             )
             return _lastrowid(cursor)
 
@@ -312,7 +453,7 @@ class HistoryStore:
     def session(self, session_id: int) -> SessionRecord | None:
         with self._connection() as conn:
             row = conn.execute(
-                "SELECT id, mode, role_plan, started_at, finished_at, settings "
+                "SELECT id, mode, role_plan, started_at, finished_at, settings, uid "
                 "FROM sessions WHERE id = ?",
                 (session_id,),
             ).fetchone()
@@ -323,7 +464,7 @@ class HistoryStore:
         _check_limit(limit)
         with self._connection() as conn:
             rows = conn.execute(
-                "SELECT id, mode, role_plan, started_at, finished_at, settings FROM sessions "
+                "SELECT id, mode, role_plan, started_at, finished_at, settings, uid FROM sessions "
                 "ORDER BY started_at DESC, id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
@@ -364,15 +505,26 @@ class HistoryStore:
             for source, by_criterion in attempt.scores.items()
             for criterion_id, score in by_criterion.items()
         ]
-        placeholders = ", ".join("?" * len(values))
+        placeholders = ", ".join("?" * (len(values) + 1))
+        derived = derive(
+            attempt.role,
+            attempt.details,
+            attempt.scores,
+            calibration_mae=attempt.calibration_mae,
+            verdict_agreed=attempt.verdict_agreed,
+        )
         with self._connection() as conn, transaction(conn):
             try:
                 cursor = conn.execute(
-                    f"INSERT INTO attempts ({_ATTEMPT_COLUMNS}) VALUES ({placeholders})", values
+                    f"INSERT INTO attempts (uid, {_ATTEMPT_COLUMNS}) VALUES ({placeholders})",
+                    (attempt.uid or new_uid(), *values),
                 )
             except sqlite3.IntegrityError as exc:
                 if attempt.session_id is not None and not _session_exists(conn, attempt.session_id):
                     raise ValueError(f"no session with id {attempt.session_id}") from exc
+                if attempt.uid is not None and _uid_exists(conn, "attempts", attempt.uid):
+                    message = f"an attempt with uid {attempt.uid} is already stored"
+                    raise ValueError(message) from exc
                 raise
             attempt_id = _lastrowid(cursor)
             conn.executemany(
@@ -380,6 +532,11 @@ class HistoryStore:
                 "VALUES (?, ?, ?, ?)",
                 [(attempt_id, *row) for row in score_rows],
             )
+            _store_derived(conn, attempt_id, derived)
+            if derived.rating is not None:
+                _review_card(
+                    conn, attempt.pack_id, attempt.question_id, derived.rating, attempt.submitted_at
+                )
         return attempt_id
 
     def attempts(
@@ -402,13 +559,14 @@ class HistoryStore:
         )
         with self._connection() as conn:
             rows = conn.execute(
-                f"SELECT id, {_ATTEMPT_COLUMNS} FROM attempts WHERE id IN ({chosen}) "
+                f"SELECT id, {_ATTEMPT_COLUMNS}, uid FROM attempts WHERE id IN ({chosen}) "
                 "ORDER BY submitted_at DESC, id DESC",
                 (*params, limit),
             ).fetchall()
             score_rows = conn.execute(
                 "SELECT attempt_id, source, criterion_id, score FROM attempt_scores "
-                f"WHERE attempt_id IN ({chosen}) ORDER BY attempt_id, source, criterion_id",
+                f"WHERE source != 'final' AND attempt_id IN ({chosen}) "
+                "ORDER BY attempt_id, source, criterion_id",
                 (*params, limit),
             ).fetchall()
         scores: dict[int, dict[str, dict[str, float]]] = {}
@@ -466,7 +624,144 @@ class HistoryStore:
         return [float(row[0]) for row in reversed(rows)]
 
 
+# -- opening, with recovery ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A store, and what had to be done to open it (shown to the user when not empty)."""
+
+    store: HistoryStore
+    notice: str = ""
+    moved_to: Path | None = None
+
+
+def _is_corrupt(exc: BaseException) -> bool:
+    """Damage, not circumstance: a locked or unreadable file is not moved aside."""
+    cause = exc.__cause__
+    return isinstance(cause, sqlite3.DatabaseError) and not isinstance(
+        cause, sqlite3.OperationalError
+    )
+
+
+def open_history(path: Path | str, *, now: float) -> Opened:
+    """Open the history; a corrupt file is moved aside and a new one started.
+
+    A database from a newer trainer raises `SchemaTooNewError` and is left untouched;
+    any other failure (permissions, a lock held too long) raises `StorageError` and
+    moves nothing. The corrupt file keeps its journal files beside it under the same
+    new name, so nothing is deleted and it can be sent in with a bug report.
+    """
+    target = Path(path)
+    try:
+        return Opened(HistoryStore(target))
+    except SchemaTooNewError:
+        raise
+    except StorageError as exc:
+        if not _is_corrupt(exc) or not target.exists():
+            raise
+        reason = str(exc.__cause__)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now))
+    aside = target.with_name(f"{target.name}.corrupt-{stamp}")
+    suffix = 1
+    while aside.exists():
+        suffix += 1
+        aside = target.with_name(f"{target.name}.corrupt-{stamp}-{suffix}")
+    try:
+        target.rename(aside)
+        for extra in ("-wal", "-shm"):
+            journal = target.with_name(target.name + extra)
+            if journal.exists():
+                journal.rename(aside.with_name(aside.name + extra))
+    except OSError as exc:
+        message = f"{target}: damaged ({reason}) and cannot be moved aside: {exc}"
+        raise StorageError(message) from exc
+    notice = (
+        f"The history database was damaged ({reason}); it was moved to {aside} "
+        "and a new, empty history was started."
+    )
+    return Opened(HistoryStore(target), notice=notice, moved_to=aside)
+
+
 # -- helpers ---------------------------------------------------------------------------
+
+
+def new_uid() -> str:
+    """A random id that stays the same when a session or attempt moves to another machine."""
+    return uuid.uuid4().hex
+
+
+def _uid_exists(conn: sqlite3.Connection, table: str, uid: str) -> bool:
+    row = conn.execute(f"SELECT 1 FROM {table} WHERE uid = ?", (uid,)).fetchone()
+    return row is not None
+
+
+def _store_derived(conn: sqlite3.Connection, attempt_id: int, derived: Derived) -> None:
+    conn.execute(
+        "UPDATE attempts SET verdict_position = ?, rating = ?, self_gap = ? WHERE id = ?",
+        (derived.position, derived.rating, derived.self_gap, attempt_id),
+    )
+    conn.executemany(
+        "UPDATE attempt_scores SET max_score = ? WHERE attempt_id = ? AND criterion_id = ?",
+        [(top, attempt_id, cid) for cid, top in derived.max_scores.items()],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO attempt_scores (attempt_id, source, criterion_id, score, "
+        "max_score) VALUES (?, 'final', ?, ?, ?)",
+        [
+            (attempt_id, cid, score, derived.max_scores.get(cid))
+            for cid, score in derived.final_scores.items()
+        ],
+    )
+
+
+def _save_card(conn: sqlite3.Connection, pack_id: str, question_id: str, card: CardState) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO cards (pack_id, question_id, card, due, last_review, reviews) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (pack_id, question_id, card.card_json, card.due, card.last_review, card.reviews),
+    )
+
+
+def _review_card(
+    conn: sqlite3.Connection, pack_id: str, question_id: str, rating: int, at: float
+) -> None:
+    """Apply one review; a review older than the card's last one rebuilds the card in order."""
+    row = conn.execute(
+        "SELECT card, due, last_review, reviews FROM cards WHERE pack_id = ? AND question_id = ?",
+        (pack_id, question_id),
+    ).fetchone()
+    state = CardState(*row) if row is not None else None
+    if state is None or at >= state.last_review:
+        _save_card(conn, pack_id, question_id, review(state, rating, at))
+        return
+    reviews = conn.execute(
+        "SELECT submitted_at, rating FROM attempts "
+        "WHERE pack_id = ? AND question_id = ? AND rating IS NOT NULL",
+        (pack_id, question_id),
+    ).fetchall()
+    rebuilt = replay((float(t), int(r)) for t, r in reviews)
+    if rebuilt is not None:
+        _save_card(conn, pack_id, question_id, rebuilt)
+
+
+def _rebuild_cards(conn: sqlite3.Connection) -> None:
+    """Every card again from the recorded ratings (after a migration or an import)."""
+    conn.execute("DELETE FROM cards")
+    rows = conn.execute(
+        "SELECT pack_id, question_id, submitted_at, rating FROM attempts "
+        "WHERE rating IS NOT NULL ORDER BY pack_id, question_id, submitted_at, id"
+    ).fetchall()
+    key: tuple[str, str] | None = None
+    state: CardState | None = None
+    for pack_id, question_id, at, rating in rows:
+        if key != (pack_id, question_id):
+            if key is not None and state is not None:
+                _save_card(conn, *key, state)
+            key, state = (pack_id, question_id), None
+        state = review(state, int(rating), float(at))
+    if key is not None and state is not None:
+        _save_card(conn, *key, state)
 
 
 def _validate_attempt(attempt: AttemptRecord) -> None:
@@ -551,6 +846,7 @@ def _session_from_row(row: Sequence[Any]) -> SessionRecord:
         started_at=row[3],
         finished_at=row[4],
         settings=json.loads(row[5]),
+        uid=row[6] or "",
     )
 
 
@@ -578,8 +874,10 @@ def _attempt_from_row(
         started_at,
         submitted_at,
         details,
+        uid,
     ) = row
     return AttemptRecord(
+        uid=uid,
         id=attempt_id,
         session_id=session_id,
         role=cast(Role, role),
