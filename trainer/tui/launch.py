@@ -13,15 +13,26 @@ def launch(
     rounds: int,
     data_dir: Path | None,
     extra_packs: list[Path],
+    due: bool = False,
+    focus: str | None = None,
+    screen: str = "home",
 ) -> int:
+    """`screen` "history" or "stats" opens that screen; `due` starts a review session."""
     from trainer.paths import data_dir as resolve_data_dir
     from trainer.tui.app import TrainerApp
     from trainer.tui.services import Services, StartOptions
 
-    direct = bool(question or pack_ids or role != "alternate")
+    direct = bool(question or pack_ids or role != "alternate" or due)
     services = Services(data_dir=resolve_data_dir(data_dir), extra_packs=extra_packs)
     options = StartOptions(
-        role=role, pack_ids=pack_ids, question=question, rounds=rounds, direct=direct
+        role=role,
+        pack_ids=pack_ids,
+        question=question,
+        rounds=rounds,
+        direct=direct,
+        due=due,
+        focus=focus,
+        screen=screen,
     )
     app = TrainerApp(services, options)
     try:

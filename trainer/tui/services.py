@@ -54,6 +54,9 @@ class StartOptions:
     direct: bool = False  # start a session at once instead of showing the home screen
     pair: PairOptions | None = None  # open pair practice instead of the home screen
     net: NetOptions | None = None  # with `pair`: across two terminals, this one's seat
+    due: bool = False  # a session of the questions due for review (`trainer --due`)
+    focus: str | None = None  # with `due`: "weakest" puts the weakest criterion's first
+    screen: str = "home"  # "history" or "stats" opens that screen instead of home
 
 
 @dataclass
