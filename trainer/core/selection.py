@@ -172,3 +172,38 @@ def _pick(
     if never:
         return rng.choice(never)
     return min(options, key=lambda e: seen[e.key])
+
+
+def rubric_criteria(entry: Entry) -> frozenset[str]:
+    """The criterion ids a question is scored on (shared `ref`s and inline ids)."""
+    return frozenset(cid for item in entry.question.rubric if (cid := item.ref or item.id))
+
+
+def plan_due(
+    due: Sequence[Entry],
+    plan: RolePlan,
+    rounds: int,
+    *,
+    focus: str | None = None,
+) -> list[PlannedRound]:
+    """A review session: due questions in `due`'s order (most overdue first), one each.
+
+    With `focus` (a criterion id, the weakest one), the questions scored on it come
+    first, keeping their order. Roles follow `plan` as in any session; a round that
+    cannot be an interviewer round (no reference answer) is a candidate round, so that
+    a due question is never skipped for its role.
+    """
+    seen: set[tuple[str, str]] = set()
+    ordered = []
+    for entry in due:  # a question listed twice is served once
+        if entry.key not in seen:
+            seen.add(entry.key)
+            ordered.append(entry)
+    if focus is not None:
+        ordered.sort(key=lambda e: focus not in rubric_criteria(e))
+    out: list[PlannedRound] = []
+    for role, entry in zip(roles_for(plan, rounds), ordered, strict=False):
+        out.append(
+            PlannedRound(role if role == "candidate" or entry.can_interview else "candidate", entry)
+        )
+    return out

@@ -87,6 +87,14 @@ class TrainerApp(App[None]):
             )
         else:
             self.push_screen(HomeScreen(self.options.role, self.options.rounds))
+            if self.options.screen == "stats":
+                from trainer.tui.screens.stats import StatsScreen
+
+                self.push_screen(StatsScreen())
+            elif self.options.screen == "history":
+                from trainer.tui.screens.history import HistoryScreen
+
+                self.push_screen(HistoryScreen())
         self.set_interval(self.services.autosave_interval, self._tick_autosave)
         self._install_signal_handlers()
         self.call_after_refresh(self._start_pack_loader)  # after the first frame
@@ -172,9 +180,12 @@ class TrainerApp(App[None]):
     def _packs_loaded(self, bank: object, pending: list[object]) -> None:
         from trainer.core.storage.drafts import Draft
 
-        home = self.screen if isinstance(self.screen, HomeScreen) else None
+        home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
         if home is not None:
             home.set_bank(self.services.load_bank(), self.services.pack_problems)
+        loaded = getattr(self.screen, "bank_loaded", None)
+        if callable(loaded):  # History and Stats show titles once the packs are in
+            loaded()
         from trainer.tui.pairflow import is_any_pair_draft, is_pair_draft
 
         drafts = [d for d in pending if isinstance(d, Draft)]
@@ -296,6 +307,9 @@ class TrainerApp(App[None]):
 
     def _start_direct(self) -> None:
         o = self.options
+        if o.due:
+            self.flow.start_due(role=o.role, rounds=o.rounds, focus=o.focus)
+            return
         first = None
         if o.question:
             entry = self.services.load_bank().find(o.question)
@@ -330,6 +344,10 @@ class TrainerApp(App[None]):
             first=first,
             restore=restore,
         )
+
+    @on(HomeScreen.ReviewRequested)
+    def _review_requested(self, event: HomeScreen.ReviewRequested) -> None:
+        self.flow.start_due(role=event.role, rounds=event.rounds, focus="weakest")
 
     @on(HomeScreen.StartRequested)
     def _start_requested(self, event: HomeScreen.StartRequested) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from trainer.core.autosave import Autosaver, draft_key
 
 if TYPE_CHECKING:  # the domain imports pydantic; load it after the first frame, not before
-    from trainer.core.selection import Entry, Filters
+    from trainer.core.selection import Entry, Filters, PlannedRound
     from trainer.core.session import RoundState, Session
     from trainer.core.storage.drafts import Draft
     from trainer.tui.app import TrainerApp
@@ -49,22 +49,27 @@ class Flow:
         first: tuple[str, str] | None = None,
         restore: Draft | None = None,
         seed: int | None = None,
+        planned: list[PlannedRound] | None = None,
     ) -> bool:
+        """Start a session; `planned` (a review session) replaces picking from the filters."""
         from trainer.core.selection import plan_rounds
         from trainer.core.session import Session
 
         bank = self.services.load_bank()
-        pool = bank.filter(filters)
-        first_entry: Entry | None = bank.get(*first) if first else None
-        if not pool and first_entry is None:
-            self.app.notify("No question matches.", severity="warning", markup=False)
-            return False
-        if restore is not None and first_entry is not None:
-            role = str(restore.meta.get("role", role))
-        last_seen = self._last_seen()
-        plan = plan_rounds(
-            pool, role, rounds, first=first_entry, rng=random.Random(seed), last_seen=last_seen
-        )
+        if planned is not None:
+            plan = planned
+        else:
+            pool = bank.filter(filters)
+            first_entry: Entry | None = bank.get(*first) if first else None
+            if not pool and first_entry is None:
+                self.app.notify("No question matches.", severity="warning", markup=False)
+                return False
+            if restore is not None and first_entry is not None:
+                role = str(restore.meta.get("role", role))
+            last_seen = self._last_seen()
+            plan = plan_rounds(
+                pool, role, rounds, first=first_entry, rng=random.Random(seed), last_seen=last_seen
+            )
         if restore is not None and plan and plan[0].role != restore.meta.get("role"):
             self.app.notify("That draft's question cannot be used in that role now.", markup=False)
         if not plan:
@@ -80,6 +85,8 @@ class Flow:
             "tags": sorted(filters.tags),
             "text": filters.text,
         }
+        if planned is not None:
+            settings["review"] = True
         self.session_id = self._history_pool.submit(
             self.services.history.start_session,
             mode="solo",
@@ -108,6 +115,35 @@ class Flow:
                 }
         self.show_round(restored)
         return True
+
+    def start_due(self, *, role: str, rounds: int, focus: str | None = None) -> bool:
+        """A session of the questions due for review today (`trainer --due`, home ctrl+r).
+
+        With `focus="weakest"`, the questions scored on the weakest criterion come first.
+        """
+        from trainer.core.selection import Filters, plan_due
+        from trainer.core.storage.progress import due_cards, end_of_day, weakest_criterion
+
+        bank = self.services.load_bank()
+        try:
+            cards = due_cards(self.services.history, end_of_day(self.services.wall()))
+            weakest = weakest_criterion(self.services.history) if focus == "weakest" else None
+        except Exception as exc:  # a broken history must not crash the app
+            self.app.notify(
+                f"Could not read the review schedule: {exc}", severity="error", markup=False
+            )
+            return False
+        entries = [e for c in cards if (e := bank.get(c.pack_id, c.question_id)) is not None]
+        plan = plan_due(
+            entries, role, rounds, focus=weakest.criterion_id if weakest is not None else None
+        )
+        if not plan:
+            self.app.notify(
+                "Nothing is due for review today: practise anything, and it joins the schedule.",
+                markup=False,
+            )
+            return False
+        return self.start(role=role, rounds=len(plan), filters=Filters(), planned=plan)
 
     def _last_seen(self) -> dict[tuple[str, str], float]:
         try:

@@ -7,7 +7,7 @@ protocol only, never against `trainer.tui.flow`, so every import arrow points do
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
     from trainer.core.evaluation.results import RunResult
@@ -53,3 +53,18 @@ class PairPort(Protocol):
     def done(self) -> None: ...
 
     def go_home(self) -> None: ...
+
+
+class ServicesHost(Protocol):
+    """What the History, Stats and home screens need of the app: its services."""
+
+    services: Services
+
+
+def services_of(app: object) -> Services | None:
+    """The app's services, or None in an app without them (a layout test's bare App).
+
+    Screens cannot import the app class (the arrows point down), so they ask this way.
+    """
+    services = getattr(app, "services", None)
+    return cast("ServicesHost", app).services if services is not None else None

@@ -131,6 +131,30 @@ def _series(rows: Sequence[Sequence[Any]]) -> Series:
     return Series(points=points, mean=mean, count=total)
 
 
+def by_week(series: Series, *, above: int = 31) -> Series:
+    """Daily points folded into weeks (labelled by their Monday) once there are many days.
+
+    A plot of 120 noisy days is a thicket of lines; weeks show the trend. The mean and
+    count stay those of the rounds themselves.
+    """
+    if len(series.points) <= above:
+        return series
+    weeks: dict[str, list[Point]] = {}
+    for point in series.points:
+        day = datetime.fromisoformat(point.day)
+        monday = (day - timedelta(days=day.weekday())).date().isoformat()
+        weeks.setdefault(monday, []).append(point)
+    points = tuple(
+        Point(
+            monday,
+            sum(p.value * p.count for p in group) / sum(p.count for p in group),
+            sum(p.count for p in group),
+        )
+        for monday, group in weeks.items()
+    )
+    return Series(points=points, mean=series.mean, count=series.count)
+
+
 def _daily(
     conn: Any, value_sql: str, where: str, params: tuple[object, ...], utc_offset_s: float
 ) -> Series:
@@ -264,6 +288,19 @@ def stats(
 
 
 # -- the review schedule ----------------------------------------------------------------
+
+
+def end_of_day(now: float) -> float:
+    """The end of the local day `now` falls in: what "due today" counts up to."""
+    local = datetime.fromtimestamp(now).astimezone()
+    tomorrow = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return tomorrow.timestamp()
+
+
+def local_offset(now: float) -> float:
+    """The local zone's offset from UTC at `now`, in seconds (for day buckets)."""
+    offset = datetime.fromtimestamp(now).astimezone().utcoffset()
+    return offset.total_seconds() if offset is not None else 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,12 @@ from textual.widgets.option_list import Option
 from trainer.tui.safe import safe, styled
 
 if TYPE_CHECKING:
+    from textual.app import App
     from textual.content import Content
 
     from trainer.core.selection import Entry, Filters, QuestionBank
+    from trainer.core.storage.progress import Weakest
+    from trainer.tui.services import Services
 
 KIND_LABELS = {
     "coding": "Coding",
@@ -66,8 +69,16 @@ class HomeScreen(Screen[None]):
 
     BINDINGS = [
         Binding("ctrl+s", "start", "Start session", priority=True),
+        Binding("ctrl+r", "review", "Review due", priority=True),
+        Binding("f2", "history", "History"),
+        Binding("f3", "stats", "Stats"),
         Binding("slash", "search", "Search", show=False),
     ]
+
+    @dataclass
+    class ReviewRequested(Message):
+        role: str
+        rounds: int
 
     @dataclass
     class StartRequested(Message):
@@ -93,6 +104,7 @@ class HomeScreen(Screen[None]):
             + styled("  practise interviews from both sides", "$text-muted"),
             id="home-title",
         )
+        yield Static(id="progress-line")  # due today, weakest criterion: read after the frame
         yield Vertical(id="filters")  # filled after the first frame: Selects are slow to build
         yield Static(styled("Loading packs…", "italic $text-muted"), id="count")
         yield OptionList(id="questions")
@@ -135,6 +147,76 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.call_after_refresh(self._mount_filters)
 
+    def on_screen_resume(self) -> None:
+        """Each return home (after a session, from Stats) shows the schedule as it is now."""
+        self.call_after_refresh(self.refresh_progress)
+
+    def refresh_progress(self) -> None:
+        from trainer.tui.ports import services_of
+
+        services = services_of(self.app)
+        if services is not None:  # a bare App (tests of the layout) has no history
+            app = self.app
+            self.run_worker(
+                lambda: self._read_progress(app, services),
+                thread=True,
+                exclusive=True,
+                group="progress",
+            )
+
+    def _read_progress(self, app: App[object], services: Services) -> None:
+        """In a thread: `self.app` is not reachable here, so the app is passed in."""
+        from trainer.core.storage.progress import due_count, end_of_day, weakest_criterion
+
+        try:
+            history = services.history
+            due = due_count(history, end_of_day(services.wall()))
+            weakest = weakest_criterion(history)
+        except Exception as exc:  # the home screen works without a history
+            line = styled(f"History unavailable: {exc}", "$warning")
+            app.call_from_thread(self._show_line, line)
+            return
+        notice = services.history_notice
+        services.history_notice = ""
+        app.call_from_thread(self._show_progress, due, weakest, notice)
+
+    def _show_line(self, line: Content) -> None:
+        for widget in self.query("#progress-line").results(Static):  # gone if home closed
+            widget.update(line)
+
+    def _show_progress(self, due: int, weakest: Weakest | None, notice: str) -> None:
+        from trainer.tui.screens.stats import criterion_titles
+
+        if notice:
+            self.notify(notice, severity="warning", timeout=10, markup=False)
+        line = styled(f"Due today: {due}", "bold" if due else "$text-muted")
+        if due:
+            line += styled(" (ctrl+r reviews them)", "$text-muted")
+        if weakest is not None:
+            titles = criterion_titles(self.bank)
+            name = titles.get(weakest.criterion_id, weakest.criterion_id)
+            line += styled(" · weakest criterion: ", "$text-muted") + safe(name, one_line=True)
+            line += styled(f" {weakest.mean * 100:.0f}%", "$text-muted")
+        line += styled(" · f2 history · f3 stats", "$text-muted")
+        self._show_line(line)
+
+    def action_history(self) -> None:
+        from trainer.tui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen())
+
+    def action_stats(self) -> None:
+        from trainer.tui.screens.stats import StatsScreen
+
+        self.app.push_screen(StatsScreen())
+
+    def action_review(self) -> None:
+        if self.bank is None:
+            self.notify("Packs are still loading.", markup=False)
+            return
+        role = self._value("role") or "alternate"
+        self.post_message(self.ReviewRequested(role=role, rounds=self._rounds()))
+
     async def _mount_filters(self) -> None:
         await self.query_one("#filters", Vertical).mount_all(self._filter_rows())
         self._filters_ready = True
@@ -165,6 +247,7 @@ class HomeScreen(Screen[None]):
                 markup=False,
             )
         self.refilter()
+        self.refresh_progress()  # again, now that criterion titles are known
         self.query_one("#questions", OptionList).focus()
 
     def _value(self, widget_id: str) -> str | None:

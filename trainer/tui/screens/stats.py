@@ -1,0 +1,375 @@
+"""Progress over time: scores per criterion, calibration, self-assessment, time and hints.
+
+Every figure comes from `trainer.core.storage.progress.stats` (SQL aggregates); this
+screen only lays them out: a plot per tab (textual-plotext) with the same numbers beside
+it, since a braille line is a trend, not a figure. The data is read on mount: with ten
+thousand rounds the aggregates take milliseconds, so the first frame already has them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Select, Static, TabbedContent, TabPane
+from textual_plotext import PlotextPlot
+
+from trainer.core.storage.progress import (
+    Point,
+    ProgressFilters,
+    Series,
+    Stats,
+    by_week,
+    end_of_day,
+    local_offset,
+    stats,
+)
+from trainer.tui.ports import services_of
+from trainer.tui.safe import safe, styled
+
+if TYPE_CHECKING:
+    from textual.content import Content
+
+    from trainer.core.selection import QuestionBank
+    from trainer.tui.services import Services
+
+#: Lines drawn in the criteria plot; the table below it lists every criterion.
+PLOTTED_CRITERIA = 4
+PERIODS = [
+    ("All time", "all"),
+    ("Last 7 days", "7"),
+    ("Last 30 days", "30"),
+    ("Last 90 days", "90"),
+]
+ROLES = [
+    ("Any role", "any"),
+    ("As candidate", "candidate"),
+    ("As interviewer", "interviewer"),
+    ("Shadowing", "shadow"),
+]
+
+
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def trend(series: Series) -> str:
+    """The last week's mean against the first week's, in points: the direction of travel."""
+    points = series.points
+    if len(points) < 2:
+        return ""
+    k = max(1, min(7, len(points) // 2))
+
+    def mean(part: tuple[Point, ...]) -> float:
+        return sum(p.value * p.count for p in part) / sum(p.count for p in part)
+
+    return f"{(mean(points[-k:]) - mean(points[:k])) * 100:+.0f} pts"
+
+
+def criterion_titles(bank: QuestionBank | None) -> dict[str, str]:
+    """Criterion id -> title from the loaded packs (the first pack to define it wins)."""
+    titles: dict[str, str] = {}
+    if bank is None:
+        return titles
+    for pack in bank.packs:
+        for c in pack.criteria:
+            titles.setdefault(c.id, c.title)
+        for q in pack.questions:
+            for item in q.rubric:
+                if item.id and item.title:
+                    titles.setdefault(item.id, item.title)
+    return titles
+
+
+class StatsScreen(Screen[None]):
+    """The Stats screen (home f3, `trainer stats --tui`)."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("f2", "history", "History"),
+        Binding("r", "reload", "Reload", show=False),
+        Binding("1", "tab('tab-criteria')", "Criteria", show=False),
+        Binding("2", "tab('tab-calibration')", "Calibration", show=False),
+        Binding("3", "tab('tab-time')", "Time", show=False),
+        Binding("4", "tab('tab-groups')", "Groups", show=False),
+    ]
+
+    def action_tab(self, pane_id: str) -> None:
+        self.query_one("#stats-tabs", TabbedContent).active = pane_id
+
+    def __init__(self, filters: ProgressFilters | None = None) -> None:
+        super().__init__()
+        self.filters = filters or ProgressFilters()
+        self.period = "all"
+        self.data: Stats | None = None
+        self.error = ""
+
+    @property
+    def services(self) -> Services:
+        services = services_of(self.app)
+        assert services is not None, "the Stats screen runs in the trainer app"
+        return services
+
+    def compose(self) -> ComposeResult:
+        yield Static(styled("Progress", "bold $accent"), id="stats-title", classes="round-header")
+        with Horizontal(id="stats-filters"):
+            yield Select(ROLES, value="any", allow_blank=False, id="stats-role", compact=True)
+            yield Select(PERIODS, value="all", allow_blank=False, id="stats-period", compact=True)
+        with TabbedContent(id="stats-tabs"):
+            with TabPane("Criteria", id="tab-criteria"):
+                yield PlotextPlot(id="plot-criteria", classes="stats-plot")
+                yield Static(id="table-criteria", classes="stats-table")
+            with TabPane("Calibration", id="tab-calibration"):
+                yield PlotextPlot(id="plot-calibration", classes="stats-plot")
+                yield Static(id="table-calibration", classes="stats-table")
+            with TabPane("Time & hints", id="tab-time"):
+                yield PlotextPlot(id="plot-time", classes="stats-plot")
+                yield Static(id="table-time", classes="stats-table")
+            with TabPane("By kind & pack", id="tab-groups"):
+                with VerticalScroll():
+                    yield Static(id="table-groups", classes="stats-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_history(self) -> None:
+        from trainer.tui.screens.history import HistoryScreen
+
+        self.app.switch_screen(HistoryScreen())
+
+    def bank_loaded(self) -> None:
+        """Titles arrive with the packs, after the first frame."""
+        if self.data is not None:
+            self.render_stats(self.data)
+
+    @on(Select.Changed)
+    def _filter_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "stats-period" and isinstance(event.value, str):
+            self.period = event.value
+        elif event.select.id == "stats-role" and isinstance(event.value, str):
+            role = None if event.value == "any" else event.value
+            self.filters = ProgressFilters(
+                pack_id=self.filters.pack_id, kind=self.filters.kind, role=role
+            )
+        self.reload()
+
+    def _current_filters(self, now: float) -> ProgressFilters:
+        if self.period == "all":
+            return self.filters
+        start = end_of_day(now) - int(self.period) * 86400
+        return ProgressFilters(
+            pack_id=self.filters.pack_id,
+            kind=self.filters.kind,
+            role=self.filters.role,
+            since=start,
+        )
+
+    def reload(self) -> None:
+        services = self.services
+        now = services.wall()
+        try:
+            self.data = stats(
+                services.history,
+                self._current_filters(now),
+                utc_offset_s=local_offset(now),
+                now=end_of_day(now),
+            )
+        except Exception as exc:  # a broken history is shown, never a traceback
+            self.data = None
+            self.query_one("#stats-title", Static).update(
+                styled("Progress · ", "bold $accent") + safe(f"cannot read the history: {exc}")
+            )
+            return
+        if services.history_notice:
+            self.notify(services.history_notice, severity="warning", timeout=10, markup=False)
+            services.history_notice = ""
+        self.render_stats(self.data)
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def render_stats(self, s: Stats) -> None:
+        titles = criterion_titles(self.services.bank)
+        total = sum(s.rounds.values())
+        parts = [f"{total} round{'s' if total != 1 else ''}"]
+        parts += [f"{n} {_ROLE_WORD[r]}" for r, n in sorted(s.rounds.items()) if r in _ROLE_WORD]
+        if s.due_now is not None:
+            parts.append(f"due today {s.due_now} of {s.cards}")
+        header = styled("Progress  ", "bold $accent") + styled(" · ".join(parts), "$text-muted")
+        if s.weakest is not None:
+            name = titles.get(s.weakest.criterion_id, s.weakest.criterion_id)
+            header += styled(" · weakest: ", "$text-muted") + safe(name, "bold", one_line=True)
+            header += styled(f" {pct(s.weakest.mean)}", "bold")
+        self.query_one("#stats-title", Static).update(header)
+        self._criteria(s, titles)
+        self._calibration(s)
+        self._time(s)
+        self._groups(s)
+
+    def _empty(self, plot: PlotextPlot, message: str) -> None:
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(message)
+        plot.refresh()
+
+    def _plot(self, plot_id: str, lines: list[tuple[str, Series]], title: str, top: float) -> None:
+        plot = self.query_one(f"#{plot_id}", PlotextPlot)
+        drawn = [(label, series) for label, series in lines if series.points]
+        if not drawn:
+            self._empty(plot, "Nothing recorded yet")
+            return
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.date_form("Y-m-d")
+        plt.title(title)
+        for label, daily in drawn:
+            series = by_week(daily)
+            days = [p.day for p in series.points]
+            values = [p.value * 100 for p in series.points]
+            if len(days) == 1:
+                plt.scatter(days, values, label=label, marker="dot")
+            else:
+                plt.plot(days, values, label=label, marker="braille")
+        plt.ylim(0, top)
+        plot.refresh()
+
+    def _criteria(self, s: Stats, titles: dict[str, str]) -> None:
+        ranked = sorted(s.criteria, key=lambda c: -c.series.count)
+        shown = ranked[:PLOTTED_CRITERIA]
+        if s.weakest is not None and all(c.criterion_id != s.weakest.criterion_id for c in shown):
+            weakest = next(c for c in s.criteria if c.criterion_id == s.weakest.criterion_id)
+            shown = [*shown[: PLOTTED_CRITERIA - 1], weakest]
+        self._plot(
+            "plot-criteria",
+            [(titles.get(c.criterion_id, c.criterion_id), c.series) for c in shown],
+            "Candidate score per criterion (%)",
+            100,
+        )
+        rows = [("Criterion", "Mean", "Scores", "Trend")]
+        for c in sorted(s.criteria, key=lambda c: c.series.mean or 0.0):
+            rows.append(
+                (
+                    titles.get(c.criterion_id, c.criterion_id),
+                    pct(c.series.mean),
+                    str(c.series.count),
+                    trend(c.series),
+                )
+            )
+        table = self.query_one("#table-criteria", Static)
+        if len(rows) == 1:
+            table.update(styled("No scored candidate rounds yet.", "italic"))
+        else:
+            note = "\nScores are shares of each criterion's scale; the weakest is listed first."
+            table.update(_table(rows) + styled(note, "italic $text-muted"))
+
+    def _calibration(self, s: Stats) -> None:
+        self._plot(
+            "plot-calibration",
+            [("Interviewer gap", s.calibration_gap), ("Self-assessment gap", s.self_gap)],
+            "Gap from the reference (%, lower is better)",
+            100,
+        )
+        rows = [
+            ("Gap", "Mean", "Rounds", "Trend"),
+            (
+                "Your scores as interviewer vs the reference",
+                pct(s.calibration_gap.mean),
+                str(s.calibration_gap.count),
+                trend(s.calibration_gap),
+            ),
+            (
+                "Your self-scores vs the evidence or partner",
+                pct(s.self_gap.mean),
+                str(s.self_gap.count),
+                trend(s.self_gap),
+            ),
+        ]
+        self.query_one("#table-calibration", Static).update(_table(rows))
+
+    def _time(self, s: Stats) -> None:
+        self._plot(
+            "plot-time",
+            [("Time used / limit", s.time_share)],
+            "Time used against the limit (%)",
+            max(100, max((p.value * 100 for p in s.time_share.points), default=100)),
+        )
+        rows = [
+            ("Figure", "Mean", "Rounds", "Trend"),
+            (
+                "Time used of the limit",
+                pct(s.time_share.mean),
+                str(s.time_share.count),
+                trend(s.time_share),
+            ),
+            (
+                "Hints per round",
+                "–" if s.hints.mean is None else f"{s.hints.mean:.1f}",
+                str(s.hints.count),
+                "",
+            ),
+        ]
+        self.query_one("#table-time", Static).update(_table(rows))
+
+    def _groups(self, s: Stats) -> None:
+        from trainer.tui.screens.home import KIND_LABELS
+
+        head = ("", "Rounds", "Score", "Gap", "Time", "Hints")
+        kinds = [head] + [
+            (
+                KIND_LABELS.get(g.key, g.key),
+                str(g.rounds),
+                pct(g.mean_score),
+                pct(g.mean_calibration_gap),
+                pct(g.mean_time_share),
+                "–" if g.mean_hints is None else f"{g.mean_hints:.1f}",
+            )
+            for g in s.by_kind
+        ]
+        bank = self.services.bank
+        pack_titles = {p.pack.id: p.pack.title for p in bank.packs} if bank is not None else {}
+        packs = [head] + [
+            (
+                pack_titles.get(g.key, g.key),
+                str(g.rounds),
+                pct(g.mean_score),
+                pct(g.mean_calibration_gap),
+                pct(g.mean_time_share),
+                "–" if g.mean_hints is None else f"{g.mean_hints:.1f}",
+            )
+            for g in s.by_pack
+        ]
+        body = styled("By kind\n", "bold") + _table(kinds) + styled("\n\nBy pack\n", "bold")
+        body += _table(packs)
+        self.query_one("#table-groups", Static).update(body)
+
+
+_ROLE_WORD = {"candidate": "as candidate", "interviewer": "as interviewer", "shadow": "shadowing"}
+
+
+def _table(rows: Sequence[Sequence[str]]) -> Content:
+    """A plain aligned table: literal cells (names come from packs), the header in bold."""
+    from textual.content import Content
+
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    widths[0] = min(widths[0], 44)
+    out = Content("")
+    for index, row in enumerate(rows):
+        first = row[0] if len(row[0]) <= widths[0] else row[0][: widths[0] - 1] + "…"
+        cells = [first.ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        line = "  ".join(cells).rstrip()
+        out += safe(line, "bold" if index == 0 else "", one_line=True)
+        if index < len(rows) - 1:
+            out += Content("\n")
+    return out
