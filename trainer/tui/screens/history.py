@@ -116,7 +116,8 @@ class HistoryScreen(Screen[None]):
             self.rows = session_rows(services.history, filters)
         except Exception as exc:  # a broken history is shown, never a traceback
             self.rows = []
-            hint.update(safe(f"Cannot read the history: {exc}", "$error"))
+            hint.update(styled("Cannot read the history (see the message).", "$error"))
+            self.notify(str(exc), title="History", severity="error", timeout=30, markup=False)
             return
         if services.history_notice:
             self.notify(services.history_notice, severity="warning", timeout=10, markup=False)

@@ -173,8 +173,13 @@ class HomeScreen(Screen[None]):
             due = due_count(history, end_of_day(services.wall()))
             weakest = weakest_criterion(history)
         except Exception as exc:  # the home screen works without a history
-            line = styled(f"History unavailable: {exc}", "$warning")
+            line = styled(
+                "History unavailable (see the message); practice still works.", "$warning"
+            )
             app.call_from_thread(self._show_line, line)
+            app.call_from_thread(
+                self.notify, str(exc), title="History", severity="error", timeout=30, markup=False
+            )
             return
         notice = services.history_notice
         services.history_notice = ""

@@ -186,8 +186,9 @@ class StatsScreen(Screen[None]):
         except Exception as exc:  # a broken history is shown, never a traceback
             self.data = None
             self.query_one("#stats-title", Static).update(
-                styled("Progress · ", "bold $accent") + safe(f"cannot read the history: {exc}")
+                styled("Progress · cannot read the history (see the message)", "bold $error")
             )
+            self.notify(str(exc), title="History", severity="error", timeout=30, markup=False)
             return
         if services.history_notice:
             self.notify(services.history_notice, severity="warning", timeout=10, markup=False)
