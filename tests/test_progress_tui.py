@@ -178,8 +178,8 @@ async def test_stats_screen_shows_the_figures_beside_the_plots(tmp_path: Path) -
     async with app.run_test(size=SIZE) as pilot:
         stats = await wait_screen(pilot, StatsScreen)
         header = text(stats.query_one("#stats-title", Static))
-        assert "5 rounds" in header and "4 as candidate" in header and "1 as interviewer" in header
-        assert "due today 3 of 3" in header
+        assert "5 rounds in 1 session" in header
+        assert "3 of 3 questions due today" in header
         table = text(stats.query_one("#table-criteria", Static)).splitlines()
         assert table[1].split()[:2] == ["Testing", "0%"]  # weakest first
         await pilot.press("2")

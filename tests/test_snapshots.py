@@ -25,16 +25,17 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Static, TextArea
 
 import trainer.tui.flow as flow_module
 from trainer.core.autosave import draft_key
 from trainer.core.evaluation.results import RunLimits, RunResult, TestResult, TestSpec
 from trainer.core.selection import QuestionBank
 from trainer.core.storage.drafts import DraftStore
-from trainer.paths import data_dir, drafts_dir
+from trainer.paths import data_dir, drafts_dir, history_db_path
 from trainer.tui.app import TrainerApp
 from trainer.tui.screens.candidate import CandidateScreen
+from trainer.tui.screens.history import HistoryScreen, SessionScreen
 from trainer.tui.screens.home import HomeScreen
 from trainer.tui.screens.interviewer import InterviewerScreen
 from trainer.tui.screens.modals import ConfirmScreen, HelpScreen, RestoreDraftScreen
@@ -47,6 +48,7 @@ from trainer.tui.screens.pair.setup import PairSetupScreen
 from trainer.tui.screens.pair.summary import PairSummaryScreen
 from trainer.tui.screens.result import ResultScreen
 from trainer.tui.screens.reveal import RevealScreen
+from trainer.tui.screens.stats import StatsScreen
 from trainer.tui.screens.summary import SummaryScreen
 from trainer.tui.services import PairOptions, Services, StartOptions
 from trainer.tui.widgets.rubric import RubricScorer
@@ -154,6 +156,16 @@ async def home_loaded(pilot: Pilot[None]) -> None:
         return isinstance(screen, HomeScreen) and screen.bank is not None
 
     await wait_for(pilot, loaded, "home screen with packs loaded")
+    home = pilot.app.screen
+    # The due line is read in a thread after the packs arrive; wait for its final text.
+    await wait_for(
+        pilot,
+        lambda: (
+            not home.is_current
+            or "f2 history" in str(home.query_one("#progress-line", Static).render())
+        ),
+        "the home screen's due line",
+    )
 
 
 def type_into(pilot: Pilot[None], selector: str, text: str) -> None:
@@ -350,6 +362,31 @@ def save_draft(data: Path, bank: QuestionBank, monkeypatch: pytest.MonkeyPatch) 
     )
 
 
+def seed_progress(data: Path, bank: QuestionBank, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ninety days of practice up to the fixed wall clock (itself a local time)."""
+    from benchmarks.seed import seed_history
+
+    seed_history(history_db_path(data), 400, seed=3, start=FIXED_WALL - 90 * 86400, days=90)
+
+
+async def drive_stats(pilot: Pilot[None]) -> None:
+    await home_loaded(pilot)
+    await pilot.press("f3")
+    await wait_for_screen(pilot, StatsScreen)
+
+
+async def drive_history(pilot: Pilot[None]) -> None:
+    await home_loaded(pilot)
+    await pilot.press("f2")
+    await wait_for_screen(pilot, HistoryScreen)
+
+
+async def drive_history_session(pilot: Pilot[None]) -> None:
+    await drive_history(pilot)
+    await pilot.press("enter")
+    await wait_for_screen(pilot, SessionScreen)
+
+
 def seed_round_picking(data: Path, bank: QuestionBank, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rounds after the first are picked at random; seed that so the summary is fixed."""
     monkeypatch.setattr(
@@ -409,6 +446,9 @@ CASES: dict[str, Case] = {
     "pair_self_assessment": Case(drive_pair_self_assessment, SelfAssessmentScreen, PAIR),
     "pair_reveal": Case(drive_pair_reveal, PairRevealScreen, PAIR),
     "pair_summary": Case(drive_pair_summary, PairSummaryScreen, PAIR),
+    "stats": Case(drive_stats, StatsScreen, prepare=seed_progress),
+    "history": Case(drive_history, HistoryScreen, prepare=seed_progress),
+    "history_session": Case(drive_history_session, SessionScreen, prepare=seed_progress),
 }
 
 

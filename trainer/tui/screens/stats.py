@@ -20,6 +20,7 @@ from textual.widgets import Footer, Select, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
 
 from trainer.core.storage.progress import (
+    WEAKEST_MIN_SCORES,
     Point,
     ProgressFilters,
     Series,
@@ -200,15 +201,13 @@ class StatsScreen(Screen[None]):
     def render_stats(self, s: Stats) -> None:
         titles = criterion_titles(self.services.bank)
         total = sum(s.rounds.values())
-        parts = [f"{total} round{'s' if total != 1 else ''}"]
-        parts += [f"{n} {_ROLE_WORD[r]}" for r, n in sorted(s.rounds.items()) if r in _ROLE_WORD]
+        parts = [
+            f"{total} round{'s' if total != 1 else ''} in {s.sessions} "
+            f"session{'s' if s.sessions != 1 else ''}"
+        ]
         if s.due_now is not None:
-            parts.append(f"due today {s.due_now} of {s.cards}")
+            parts.append(f"{s.due_now} of {s.cards} questions due today")
         header = styled("Progress  ", "bold $accent") + styled(" · ".join(parts), "$text-muted")
-        if s.weakest is not None:
-            name = titles.get(s.weakest.criterion_id, s.weakest.criterion_id)
-            header += styled(" · weakest: ", "$text-muted") + safe(name, "bold", one_line=True)
-            header += styled(f" {pct(s.weakest.mean)}", "bold")
         self.query_one("#stats-title", Static).update(header)
         self._criteria(s, titles)
         self._calibration(s)
@@ -257,7 +256,11 @@ class StatsScreen(Screen[None]):
             100,
         )
         rows = [("Criterion", "Mean", "Scores", "Trend")]
-        for c in sorted(s.criteria, key=lambda c: c.series.mean or 0.0):
+        # Weakest first among criteria with enough scores to judge; the sparse ones after.
+        for c in sorted(
+            s.criteria,
+            key=lambda c: (c.series.count < WEAKEST_MIN_SCORES, c.series.mean or 0.0),
+        ):
             rows.append(
                 (
                     titles.get(c.criterion_id, c.criterion_id),
@@ -270,7 +273,10 @@ class StatsScreen(Screen[None]):
         if len(rows) == 1:
             table.update(styled("No scored candidate rounds yet.", "italic"))
         else:
-            note = "\nScores are shares of each criterion's scale; the weakest is listed first."
+            note = (
+                "\nScores are shares of each criterion's scale; the weakest first "
+                f"(of those scored {WEAKEST_MIN_SCORES}+ times)."
+            )
             table.update(_table(rows) + styled(note, "italic $text-muted"))
 
     def _calibration(self, s: Stats) -> None:
@@ -349,12 +355,16 @@ class StatsScreen(Screen[None]):
             )
             for g in s.by_pack
         ]
-        body = styled("By kind\n", "bold") + _table(kinds) + styled("\n\nBy pack\n", "bold")
+        roles = [("", "Rounds")] + [
+            (_ROLE_WORD.get(role, role), str(n)) for role, n in sorted(s.rounds.items())
+        ]
+        body = styled("By role\n", "bold") + _table(roles)
+        body += styled("\n\nBy kind\n", "bold") + _table(kinds) + styled("\n\nBy pack\n", "bold")
         body += _table(packs)
         self.query_one("#table-groups", Static).update(body)
 
 
-_ROLE_WORD = {"candidate": "as candidate", "interviewer": "as interviewer", "shadow": "shadowing"}
+_ROLE_WORD = {"candidate": "As candidate", "interviewer": "As interviewer", "shadow": "Shadowing"}
 
 
 def _table(rows: Sequence[Sequence[str]]) -> Content:
