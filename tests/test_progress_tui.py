@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Select, Static
 
 from tests.test_tui_flows import (
     WALL,
@@ -250,3 +250,38 @@ async def test_a_history_from_a_newer_trainer_is_refused_on_screen(
             "the refusal",
         )
         assert "cannot read the history" in screen_text(app).lower()
+
+
+async def test_history_and_stats_filter_by_pack_and_role(tmp_path: Path) -> None:
+    seed(tmp_path)
+    with HistoryStore(history_db_path(tmp_path)) as store:
+        other = store.start_session(
+            mode="solo", role_plan="candidate", started_at=WALL, settings={}
+        )
+        store.record_attempt(
+            AttemptRecord(
+                role="candidate",
+                pack_id="concepts",
+                question_id="tcp-vs-udp",
+                kind="concept",
+                submitted_at=WALL,
+                session_id=other,
+            )
+        )
+    app = app_for(tmp_path, screen="history")
+    async with app.run_test(size=SIZE) as pilot:
+        history = await wait_screen(pilot, HistoryScreen)
+        table = history.query_one("#sessions", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2, "both sessions")
+        history.query_one("#history-pack", Select).value = "concepts"
+        await wait_for(pilot, lambda: table.row_count == 1, "the concepts session only")
+        history.query_one("#history-role", Select).value = "interviewer"
+        await wait_for(pilot, lambda: table.row_count == 0, "no interviewer round in concepts")
+        await pilot.press("f3")
+        stats = await wait_screen(pilot, StatsScreen)
+        stats.query_one("#stats-pack", Select).value = "coding"
+        await wait_for(
+            pilot,
+            lambda: "3 rounds in 1 session" in text(stats.query_one("#stats-title", Static)),
+            "the coding rounds only",
+        )

@@ -65,6 +65,7 @@ class HistoryScreen(Screen[None]):
         self.rows: list[SessionRow] = []
         self.role: str | None = None
         self.kind: str | None = None
+        self.pack: str | None = None
         self.period = "all"
 
     def compose(self) -> ComposeResult:
@@ -72,6 +73,7 @@ class HistoryScreen(Screen[None]):
         with Horizontal(id="history-filters"):
             yield Select(ROLES, value="any", allow_blank=False, id="history-role", compact=True)
             yield Select([], prompt="Any kind", id="history-kind", compact=True)
+            yield Select([], prompt="Any pack", id="history-pack", compact=True)
             yield Select(PERIODS, value="all", allow_blank=False, id="history-period", compact=True)
         yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         yield Static(id="history-hint", classes="muted-line")
@@ -85,8 +87,16 @@ class HistoryScreen(Screen[None]):
         self.query_one("#history-kind", Select).set_options(
             [(label, kind) for kind, label in KIND_LABELS.items()]
         )
+        self._pack_options()
         self.reload()
         table.focus()
+
+    def _pack_options(self) -> None:
+        bank = _services(self).bank
+        if bank is not None:
+            self.query_one("#history-pack", Select).set_options(
+                [(safe(p.pack.title, one_line=True), p.pack.id) for p in bank.packs]
+            )
 
     def action_stats(self) -> None:
         from trainer.tui.screens.stats import StatsScreen
@@ -100,6 +110,8 @@ class HistoryScreen(Screen[None]):
             self.role = None if value in (None, "any") else value
         elif event.select.id == "history-kind":
             self.kind = value
+        elif event.select.id == "history-pack":
+            self.pack = value
         elif event.select.id == "history-period":
             self.period = value or "all"
         self.reload()
@@ -109,7 +121,7 @@ class HistoryScreen(Screen[None]):
         since = None
         if self.period != "all":
             since = end_of_day(services.wall()) - int(self.period) * 86400
-        filters = ProgressFilters(role=self.role, kind=self.kind, since=since)
+        filters = ProgressFilters(role=self.role, kind=self.kind, pack_id=self.pack, since=since)
         table = self.query_one("#sessions", DataTable)
         hint = self.query_one("#history-hint", Static)
         try:
@@ -153,6 +165,7 @@ class HistoryScreen(Screen[None]):
 
     def bank_loaded(self) -> None:
         """Pack titles arrive after the first frame."""
+        self._pack_options()
         self.reload()
 
     @on(DataTable.RowSelected, "#sessions")

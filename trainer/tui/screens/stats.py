@@ -120,6 +120,8 @@ class StatsScreen(Screen[None]):
         yield Static(styled("Progress", "bold $accent"), id="stats-title", classes="round-header")
         with Horizontal(id="stats-filters"):
             yield Select(ROLES, value="any", allow_blank=False, id="stats-role", compact=True)
+            yield Select([], prompt="Any kind", id="stats-kind", compact=True)
+            yield Select([], prompt="Any pack", id="stats-pack", compact=True)
             yield Select(PERIODS, value="all", allow_blank=False, id="stats-period", compact=True)
         with TabbedContent(id="stats-tabs"):
             with TabPane("Criteria", id="tab-criteria"):
@@ -137,7 +139,20 @@ class StatsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        from trainer.tui.screens.home import KIND_LABELS
+
+        self.query_one("#stats-kind", Select).set_options(
+            [(label, kind) for kind, label in KIND_LABELS.items()]
+        )
+        self._pack_options()
         self.reload()
+
+    def _pack_options(self) -> None:
+        bank = self.services.bank
+        if bank is not None:
+            self.query_one("#stats-pack", Select).set_options(
+                [(safe(p.pack.title, one_line=True), p.pack.id) for p in bank.packs]
+            )
 
     def action_reload(self) -> None:
         self.reload()
@@ -149,18 +164,23 @@ class StatsScreen(Screen[None]):
 
     def bank_loaded(self) -> None:
         """Titles arrive with the packs, after the first frame."""
+        self._pack_options()
         if self.data is not None:
             self.render_stats(self.data)
 
     @on(Select.Changed)
     def _filter_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "stats-period" and isinstance(event.value, str):
-            self.period = event.value
-        elif event.select.id == "stats-role" and isinstance(event.value, str):
-            role = None if event.value == "any" else event.value
-            self.filters = ProgressFilters(
-                pack_id=self.filters.pack_id, kind=self.filters.kind, role=role
-            )
+        value = event.value if isinstance(event.value, str) else None
+        f = self.filters
+        if event.select.id == "stats-period":
+            self.period = value or "all"
+        elif event.select.id == "stats-role":
+            role = None if value in (None, "any") else value
+            self.filters = ProgressFilters(pack_id=f.pack_id, kind=f.kind, role=role)
+        elif event.select.id == "stats-kind":
+            self.filters = ProgressFilters(pack_id=f.pack_id, kind=value, role=f.role)
+        elif event.select.id == "stats-pack":
+            self.filters = ProgressFilters(pack_id=value, kind=f.kind, role=f.role)
         self.reload()
 
     def _current_filters(self, now: float) -> ProgressFilters:
