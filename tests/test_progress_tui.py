@@ -134,7 +134,7 @@ async def test_home_shows_what_is_due_and_the_weakest_criterion(tmp_path: Path) 
         )
         line = await progress_line(pilot)
         assert "Due today: 3" in line
-        assert "weakest criterion: Testing 0%" in line
+        assert "weakest: Testing 0%" in line
 
 
 async def test_review_key_serves_the_weakest_criterions_questions_first(tmp_path: Path) -> None:

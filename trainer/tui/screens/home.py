@@ -196,11 +196,11 @@ class HomeScreen(Screen[None]):
             self.notify(notice, severity="warning", timeout=10, markup=False)
         line = styled(f"Due today: {due}", "bold" if due else "$text-muted")
         if due:
-            line += styled(" (ctrl+r reviews them)", "$text-muted")
+            line += styled(" (ctrl+r)", "$text-muted")
         if weakest is not None:
             titles = criterion_titles(self.bank)
             name = titles.get(weakest.criterion_id, weakest.criterion_id)
-            line += styled(" · weakest criterion: ", "$text-muted") + safe(name, one_line=True)
+            line += styled(" · weakest: ", "$text-muted") + safe(name, one_line=True)
             line += styled(f" {weakest.mean * 100:.0f}%", "$text-muted")
         line += styled(" · f2 history · f3 stats", "$text-muted")
         self._show_line(line)
