@@ -85,6 +85,8 @@ Home
   type        filter the questions (tab moves between the filters)
   enter       start a session with the highlighted question
   ctrl+s      start a mixed session from the filtered questions
+  ctrl+r      review what is due today, weakest criterion first
+  f2 / f3     history / stats (keys 1-4 switch the stats tabs)
 Candidate round
   ctrl+g      show the next hint
   ctrl+r      run the sample tests (coding)
