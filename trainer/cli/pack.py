@@ -51,6 +51,7 @@ class Kind(StrEnum):
     behavioral = "behavioral"
     concept = "concept"
     multiple_choice = "multiple_choice"
+    recorded_interview = "recorded_interview"
 
 
 class ListFormat(StrEnum):

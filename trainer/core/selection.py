@@ -6,7 +6,7 @@ import random
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from trainer.core.packs.model import AnyQuestion, MultipleChoiceQuestion, Pack
+from trainer.core.packs.model import ANSWERABLE_KINDS, AnyQuestion, MultipleChoiceQuestion, Pack
 
 RolePlan = str  # "alternate" | "candidate" | "interviewer"
 ROLE_PLANS = ("alternate", "candidate", "interviewer")
@@ -25,10 +25,20 @@ class Entry:
     def can_interview(self) -> bool:
         """An interviewer round needs a reference answer to judge, and a rubric to judge it by."""
         return (
-            bool(self.question.reference_answers)
+            self.can_answer
+            and bool(self.question.reference_answers)
             and bool(self.question.rubric)
             and not isinstance(self.question, MultipleChoiceQuestion)
         )
+
+    @property
+    def can_answer(self) -> bool:
+        """A candidate can answer it (a recorded interview is watched instead)."""
+        return self.question.kind in ANSWERABLE_KINDS
+
+    @property
+    def can_shadow(self) -> bool:
+        return self.question.kind == "recorded_interview"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +153,7 @@ def plan_rounds(
     used: set[tuple[str, str]] = set(exclude)
     out: list[PlannedRound] = []
     for i, role in enumerate(roles_for(plan, rounds)):
-        if i == 0 and first is not None:
+        if i == 0 and first is not None and first.can_answer:
             role = role if role == "candidate" or first.can_interview else "candidate"
             out.append(PlannedRound(role, first))
             used.add(first.key)
@@ -165,7 +175,11 @@ def _pick(
     rng: random.Random,
     seen: Mapping[tuple[str, str], float],
 ) -> Entry | None:
-    options = [e for e in pool if e.key not in used and (role != "interviewer" or e.can_interview)]
+    options = [
+        e
+        for e in pool
+        if e.key not in used and (e.can_interview if role == "interviewer" else e.can_answer)
+    ]
     if not options:
         return None
     never = [e for e in options if e.key not in seen]

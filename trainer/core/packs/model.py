@@ -15,8 +15,30 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
 
-Kind = Literal["coding", "system_design", "behavioral", "concept", "multiple_choice"]
-KINDS: tuple[str, ...] = ("coding", "system_design", "behavioral", "concept", "multiple_choice")
+Kind = Literal[
+    "coding", "system_design", "behavioral", "concept", "multiple_choice", "recorded_interview"
+]
+KINDS: tuple[str, ...] = (
+    "coding",
+    "system_design",
+    "behavioral",
+    "concept",
+    "multiple_choice",
+    "recorded_interview",
+)
+#: Kinds a candidate answers (a recorded interview is watched, in a shadow round).
+ANSWERABLE_KINDS: tuple[str, ...] = KINDS[:5]
+#: What a recorded interviewer can do well or badly; a pack may add its own (`moment_kinds`).
+MOMENT_KINDS: tuple[str, ...] = (
+    "conduct",
+    "hint-too-strong",
+    "hint-too-late",
+    "missed-probe",
+    "leading-question",
+    "good-probe",
+    "good-hint",
+    "good-feedback",
+)
 Difficulty = Literal["easy", "medium", "hard"]
 Visibility = Literal["sample", "hidden"]
 Verdict = Literal[
@@ -38,6 +60,7 @@ DEFAULT_TIME_LIMIT_MIN: dict[str, float] = {
     "behavioral": 8,
     "concept": 5,
     "multiple_choice": 2,
+    "recorded_interview": 15,
 }
 
 _FENCED = re.compile(r"^[ \t]*```[^\n]*\n(.*?)^[ \t]*```", re.MULTILINE | re.DOTALL)
@@ -273,12 +296,70 @@ class MultipleChoiceQuestion(_QuestionBase):
     explanation: Markdown = ""
 
 
+class Turn(_Model):
+    """One thing said in a recorded interview, in order."""
+
+    speaker: Literal["interviewer", "candidate"]
+    text: Text
+    at_s: float | None = Field(
+        default=None, ge=0, description="Seconds since the interview started (optional)."
+    )
+    code: Text | None = Field(
+        default=None, description="The candidate's code as it stands at this turn (coding)."
+    )
+    diagram: Text | None = Field(
+        default=None, description="A diagram as it stands at this turn (system design)."
+    )
+
+
+class Debrief(_Model):
+    """How an experienced interviewer scored the recorded candidate."""
+
+    scores: dict[str, int] = Field(description="Criterion id -> level (1-based).")
+    rationale: Markdown
+    summary: Markdown = Field(
+        default="", description="What the interviewer did well and what to change."
+    )
+
+
+class Moment(_Model):
+    """A turn the experienced interviewer marked: what the interviewer did well or wrong."""
+
+    turn: int = Field(description="1-based turn number (the first turn is 1).")
+    kind: Id = Field(description="One of the built-in moment kinds or the pack's moment_kinds.")
+    explanation: Markdown
+    rewrite: Text | None = Field(
+        default=None,
+        description="Conduct moments: the lawful question to ask instead (required for them).",
+    )
+
+
+class MomentKind(_Model):
+    """A moment kind the pack adds to the built-in ones."""
+
+    id: Id
+    title: str
+    description: str = ""
+    good: bool = Field(default=False, description="True for good practice, false for a mistake.")
+
+
+class RecordedInterviewQuestion(_QuestionBase):
+    """A whole interview to shadow: its turns, the expert's debrief and marked moments."""
+
+    kind: Literal["recorded_interview"]
+    interview_kind: Literal["coding", "system_design", "behavioral"]
+    turns: list[Turn] = Field(min_length=1)
+    debrief: Debrief
+    moments: list[Moment] = Field(default_factory=list)
+
+
 Question = Annotated[
     CodingQuestion
     | SystemDesignQuestion
     | BehavioralQuestion
     | ConceptQuestion
-    | MultipleChoiceQuestion,
+    | MultipleChoiceQuestion
+    | RecordedInterviewQuestion,
     Field(discriminator="kind"),
 ]
 
@@ -288,6 +369,7 @@ QUESTION_CLASSES: dict[str, type[_QuestionBase]] = {
     "behavioral": BehavioralQuestion,
     "concept": ConceptQuestion,
     "multiple_choice": MultipleChoiceQuestion,
+    "recorded_interview": RecordedInterviewQuestion,
 }
 
 
@@ -327,6 +409,10 @@ class Pack(_Model):
     pair: PairSettings | None = Field(
         default=None, description="Pair-practice settings: interviewer rubric, private levels."
     )
+    moment_kinds: list[MomentKind] = Field(
+        default_factory=list,
+        description="Moment kinds for recorded interviews, besides the built-in ones.",
+    )
 
     def scale(self, scale_id: str | None) -> Scale | None:
         if scale_id is None:
@@ -346,4 +432,5 @@ AnyQuestion = (
     | BehavioralQuestion
     | ConceptQuestion
     | MultipleChoiceQuestion
+    | RecordedInterviewQuestion
 )

@@ -7,6 +7,7 @@ them all on one loaded pack and `check_across` on packs validated together.
 from __future__ import annotations
 
 import ast
+import difflib
 import keyword
 import re
 import warnings
@@ -16,10 +17,12 @@ from dataclasses import dataclass
 from trainer.core.diagnostics import Diagnostic, PathPart, Severity
 from trainer.core.packs.generators import GeneratorError, expand, has_generator
 from trainer.core.packs.model import (
+    MOMENT_KINDS,
     AnyQuestion,
     CodingQuestion,
     MultipleChoiceQuestion,
     Pack,
+    RecordedInterviewQuestion,
     ReferenceAnswer,
     RubricItem,
 )
@@ -63,6 +66,17 @@ RULES: dict[str, tuple[Severity, str]] = {
     "reference-answers-missing": (INFO, "interviewer rounds need reference answers"),
     "tag-format": (W, "tags are lowercase kebab-case"),
     "control-characters": (W, "text holds terminal control or bidi characters"),
+    "moments-missing": (E, "a recorded interview marks at least one moment"),
+    "moment-turn-out-of-range": (E, "a moment's turn is a turn of the interview (1..number)"),
+    "moment-kind-unknown": (E, "a moment's kind is built in or one of the pack's moment_kinds"),
+    "moment-kind-duplicate": (E, "a pack's moment kind does not redefine a built-in one"),
+    "conduct-rewrite-missing": (E, "a conduct moment gives the lawful question to ask instead"),
+    "rewrite-not-conduct": (W, "only conduct moments have a rewrite"),
+    "moment-duplicate": (W, "one turn is marked with one moment of each kind"),
+    "turn-times-decreasing": (E, "turn times (at_s) never go back"),
+    "turn-blank": (E, "a turn says something"),
+    "turns-few": (INFO, "a recorded interview has enough turns to shadow (20 or more)"),
+    "interview-one-sided": (E, "both the interviewer and the candidate speak"),
 }
 
 #: Findings of the loading stages (file, YAML, schema) and of `validate --run`; all errors.
@@ -90,7 +104,7 @@ LOADING_RULES: dict[str, tuple[Severity, str]] = {
     "field-missing": (E, "a required field is missing"),
     "field-unknown": (E, "a field the format does not have"),
     "kind-missing": (E, "a question has no kind"),
-    "kind-unknown": (E, "a question's kind is not one of the five"),
+    "kind-unknown": (E, "a question's kind is not one of the six"),
     "type-mismatch": (E, "a value of the wrong type (text for a number, a list for text, ...)"),
     "value-not-allowed": (E, "a value outside a fixed set (difficulty: trivial)"),
     "value-out-of-range": (E, "a number outside its range (time_limit_min: 0)"),
@@ -135,6 +149,14 @@ def check_pack(pack: Pack, source: SourceDocument) -> list[Diagnostic]:
     for qi, question in enumerate(pack.questions):
         qpath: tuple[PathPart, ...] = ("questions", qi)
         _check_question(ctx, question, qpath)
+    for ki, kind in enumerate(pack.moment_kinds):
+        if kind.id in MOMENT_KINDS:
+            ctx.add(
+                "moment-kind-duplicate",
+                f"'{kind.id}' is a built-in moment kind",
+                ("moment_kinds", ki, "id"),
+                hint="remove it, or give the pack's kind another id",
+            )
     _check_text(ctx)
     return ctx.out
 
@@ -280,7 +302,8 @@ def _check_question(ctx: _Ctx, q: AnyQuestion, path: tuple[PathPart, ...]) -> No
             ctx.add("rubric-duplicate", f"criterion '{cid}' appears twice in this rubric", ipath)
         if levels:
             criteria[cid] = levels
-    if not is_mc and not q.hints:
+    recorded = isinstance(q, RecordedInterviewQuestion)
+    if not is_mc and not recorded and not q.hints:
         ctx.add("hints-missing", f"question '{q.id}' has no hints", path)
     seen_hints: set[str] = set()
     for hi, hint in enumerate(q.hints):
@@ -289,7 +312,7 @@ def _check_question(ctx: _Ctx, q: AnyQuestion, path: tuple[PathPart, ...]) -> No
         elif hint.strip().lower() in seen_hints:
             ctx.add("hint-duplicate", "this hint repeats an earlier one", (*path, "hints", hi))
         seen_hints.add(hint.strip().lower())
-    if not q.approaches and not is_mc:
+    if not q.approaches and not is_mc and not recorded:
         ctx.add("approaches-missing", f"question '{q.id}' shows no approach", path)
     for ai, approach in enumerate(q.approaches):
         apath = (*path, "approaches", ai)
@@ -301,7 +324,7 @@ def _check_question(ctx: _Ctx, q: AnyQuestion, path: tuple[PathPart, ...]) -> No
             )
         if isinstance(q, CodingQuestion) and approach.solution is None:
             ctx.add("solution-missing", f"approach '{approach.id}' has no solution code", apath)
-    if not q.reference_answers and not is_mc:
+    if not q.reference_answers and not is_mc and not recorded:
         ctx.add(
             "reference-answers-missing",
             f"question '{q.id}' has no reference answers, so it cannot be an interviewer round",
@@ -318,32 +341,127 @@ def _check_question(ctx: _Ctx, q: AnyQuestion, path: tuple[PathPart, ...]) -> No
                 (*rpath, "expect"),
                 hint="remove 'expect'",
             )
-        for cid, score in ref.scores.items():
-            if cid not in criteria and not any((i.ref or i.id) == cid for i in q.rubric):
-                known = ", ".join(i.ref or i.id or "?" for i in q.rubric) or "none"
-                ctx.add(
-                    "score-unknown-criterion",
-                    f"'{cid}' is not a criterion of this question (rubric: {known})",
-                    (*rpath, "scores", cid),
-                    key=True,
-                )
-            elif cid in criteria and not 1 <= score <= criteria[cid]:
-                ctx.add(
-                    "score-out-of-range",
-                    f"score {score} for '{cid}' is outside 1..{criteria[cid]}",
-                    (*rpath, "scores", cid),
-                )
-        missing = [c for c in criteria if c not in ref.scores]
-        if missing:
-            ctx.add(
-                "score-missing",
-                f"reference answer '{ref.id}' does not score: {', '.join(missing)}",
-                (*rpath, "scores"),
-            )
+        _check_scores(ctx, q, criteria, ref.scores, rpath, f"reference answer '{ref.id}'")
+    if isinstance(q, RecordedInterviewQuestion):
+        _check_recorded(ctx, q, criteria, path)
     if isinstance(q, MultipleChoiceQuestion):
         _check_choices(ctx, q, path)
     if isinstance(q, CodingQuestion):
         _check_coding(ctx, q, path)
+
+
+def _check_scores(
+    ctx: _Ctx,
+    q: AnyQuestion,
+    criteria: dict[str, int],
+    scores: dict[str, int],
+    path: tuple[PathPart, ...],
+    owner: str,
+) -> None:
+    """Scores (a reference answer's or a debrief's) name the rubric's criteria, in range."""
+    for cid, score in scores.items():
+        if cid not in criteria and not any((i.ref or i.id) == cid for i in q.rubric):
+            known = ", ".join(i.ref or i.id or "?" for i in q.rubric) or "none"
+            ctx.add(
+                "score-unknown-criterion",
+                f"'{cid}' is not a criterion of this question (rubric: {known})",
+                (*path, "scores", cid),
+                key=True,
+            )
+        elif cid in criteria and not 1 <= score <= criteria[cid]:
+            ctx.add(
+                "score-out-of-range",
+                f"score {score} for '{cid}' is outside 1..{criteria[cid]}",
+                (*path, "scores", cid),
+            )
+    missing = [c for c in criteria if c not in scores]
+    if missing:
+        ctx.add("score-missing", f"{owner} does not score: {', '.join(missing)}", (*path, "scores"))
+
+
+#: Recorded interviews shorter than this are allowed but thin to practise on.
+MIN_TURNS = 20
+
+
+def _check_recorded(
+    ctx: _Ctx, q: RecordedInterviewQuestion, criteria: dict[str, int], path: tuple[PathPart, ...]
+) -> None:
+    """Turns in order and both sides speaking; moments on real turns, of known kinds."""
+    turns = len(q.turns)
+    speakers = {t.speaker for t in q.turns}
+    if len(speakers) < 2:
+        ctx.add(
+            "interview-one-sided",
+            f"only the {next(iter(speakers))} speaks in this interview",
+            (*path, "turns"),
+        )
+    if turns < MIN_TURNS:
+        ctx.add(
+            "turns-few",
+            f"{turns} turn{'s' if turns != 1 else ''}; shadowing works best with {MIN_TURNS}-60",
+            (*path, "turns"),
+        )
+    last: float | None = None
+    for ti, turn in enumerate(q.turns):
+        tpath = (*path, "turns", ti)
+        if not turn.text.strip():
+            ctx.add("turn-blank", f"turn {ti + 1} is empty", (*tpath, "text"))
+        if turn.at_s is not None:
+            if last is not None and turn.at_s < last:
+                ctx.add(
+                    "turn-times-decreasing",
+                    f"turn {ti + 1} is at {turn.at_s:g} s, before the turn ahead of it "
+                    f"({last:g} s)",
+                    (*tpath, "at_s"),
+                )
+            last = turn.at_s
+    _check_scores(ctx, q, criteria, q.debrief.scores, (*path, "debrief"), "the debrief")
+    if not q.moments:
+        ctx.add(
+            "moments-missing",
+            f"recorded interview '{q.id}' marks no moment",
+            path,
+            hint="add moments: {turn: <n>, kind: <kind>, explanation: ...}",
+        )
+    known = {*MOMENT_KINDS, *(k.id for k in ctx.pack.moment_kinds)}
+    seen: set[tuple[int, str]] = set()
+    for mi, moment in enumerate(q.moments):
+        mpath = (*path, "moments", mi)
+        if not 1 <= moment.turn <= turns:
+            ctx.add(
+                "moment-turn-out-of-range",
+                f"turn {moment.turn} does not exist; this interview has turns 1..{turns}",
+                (*mpath, "turn"),
+                hint="turns are counted from 1, in the order they are written",
+            )
+        if moment.kind not in known:
+            close = difflib.get_close_matches(moment.kind, sorted(known), n=1)
+            ctx.add(
+                "moment-kind-unknown",
+                f"'{moment.kind}' is not a moment kind",
+                (*mpath, "kind"),
+                hint=f"did you mean '{close[0]}'?"
+                if close
+                else f"one of: {', '.join(sorted(known))}",
+            )
+        if moment.kind == "conduct" and not (moment.rewrite or "").strip():
+            ctx.add(
+                "conduct-rewrite-missing",
+                "a conduct moment needs a rewrite: the lawful question to ask instead",
+                mpath,
+                hint="add 'rewrite:' (or \"Ask nothing here; ...\" when no version is job-related)",
+            )
+        elif moment.kind != "conduct" and moment.rewrite is not None:
+            ctx.add(
+                "rewrite-not-conduct", "only conduct moments have a rewrite", (*mpath, "rewrite")
+            )
+        if (moment.turn, moment.kind) in seen:
+            ctx.add(
+                "moment-duplicate",
+                f"turn {moment.turn} is already marked '{moment.kind}'",
+                mpath,
+            )
+        seen.add((moment.turn, moment.kind))
 
 
 def _check_answer_code(

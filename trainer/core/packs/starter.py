@@ -336,6 +336,106 @@ _MULTIPLE_CHOICE = """\
     explanation: A dict is a hash table; lookups cost O(1) on average, O(n) in the worst case.
 """
 
+_RECORDED_INTERVIEW = """\
+  - id: shadow-team-conflict
+    kind: recorded_interview     # an interview to watch, in a shadow round
+    interview_kind: behavioral   # coding | system_design | behavioral
+    title: "Behavioural: a conflict story, a friendly interviewer"
+    difficulty: easy
+    tags: [shadowing, conduct]
+    time_limit_min: 10
+    prompt: Tell me about a time you disagreed with a colleague about how to do something.
+    rubric:
+      - id: story
+        title: Story
+        descriptors:
+          - No specific situation.
+          - A situation, but the candidate's own actions are unclear.
+          - A specific situation, the candidate's actions and a result.
+          - All of that, with what the candidate learnt and does differently now.
+      - {ref: communication}
+    turns:                       # in order; moments below count them from 1
+      - speaker: interviewer
+        at_s: 0
+        text: "Thanks for coming in. Tell me about a time you disagreed with a colleague."
+      - speaker: candidate
+        at_s: 8
+        text: "Sure. A colleague and I disagreed about rewriting our billing service."
+      - speaker: interviewer
+        at_s: 30
+        text: "And what did you do, yourself?"
+      - speaker: candidate
+        at_s: 36
+        text: "I measured the failures for a week and showed that two modules caused most of them."
+      - speaker: interviewer
+        at_s: 70
+        text: "How did your colleague take that?"
+      - speaker: candidate
+        at_s: 76
+        text: "Not well at first. He felt I was defending old code I had written."
+      - speaker: interviewer
+        at_s: 100
+        text: "What did you do about that?"
+      - speaker: candidate
+        at_s: 106
+        text: "I asked him to pick the worst module and pair with me on a rewrite of just that one."
+      - speaker: interviewer
+        at_s: 140
+        text: "Nice. Do you have kids, by the way? The team often works late."
+      - speaker: candidate
+        at_s: 146
+        text: "Oh. Um, yes, two."
+      - speaker: interviewer
+        at_s: 160
+        text: "Great. So, the module. How did it go?"
+      - speaker: candidate
+        at_s: 166
+        text: "We rewrote it in three weeks and its failures stopped."
+      - speaker: interviewer
+        at_s: 190
+        text: "And the second module?"
+      - speaker: candidate
+        at_s: 196
+        text: "We fixed it in place; a rewrite was not worth it there."
+      - speaker: interviewer
+        at_s: 220
+        text: "Looking back, what would you do differently?"
+      - speaker: candidate
+        at_s: 226
+        text: "I would have shared the failure data before the argument started, not after."
+      - speaker: interviewer
+        at_s: 260
+        text: "That's a good lesson. Anything else?"
+      - speaker: candidate
+        at_s: 266
+        text: "No, I think that covers it."
+      - speaker: interviewer
+        at_s: 280
+        text: "Thanks. You gave me a clear picture of what you did and why."
+      - speaker: candidate
+        at_s: 290
+        text: "Thank you."
+    debrief:
+      scores: {story: 4, communication: 3}
+      rationale: A specific situation, personal actions (turns 4 and 8) and a lesson (turn 16).
+      summary: Good probes for the candidate's own part, one unlawful question, good feedback.
+    moments:                     # at least one; `turn` is the turn's number, from 1
+      - turn: 3
+        # conduct | hint-too-strong | hint-too-late | missed-probe | leading-question |
+        # good-probe | good-hint | good-feedback (or one of the pack's moment_kinds)
+        kind: good-probe
+        explanation: Asking what the candidate did themself gets past "we".
+      - turn: 9
+        kind: conduct
+        explanation: |
+          Family status is not job-related; asking about children invites discrimination
+          claims (sex and family status in US and EU law) whatever the intent.
+        rewrite: The role sometimes needs evening work; is there anything that would stop you?
+      - turn: 19
+        kind: good-feedback
+        explanation: Ends by saying what went well, specifically, without promising a result.
+"""
+
 #: One starter question per kind, in the order `--kind` options are written.
 QUESTIONS: dict[str, str] = {
     "coding": _CODING,
@@ -343,6 +443,7 @@ QUESTIONS: dict[str, str] = {
     "behavioral": _BEHAVIORAL,
     "concept": _CONCEPT,
     "multiple_choice": _MULTIPLE_CHOICE,
+    "recorded_interview": _RECORDED_INTERVIEW,
 }
 assert tuple(sorted(QUESTIONS)) == tuple(sorted(KINDS))
 

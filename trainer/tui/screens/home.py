@@ -31,6 +31,7 @@ KIND_LABELS = {
     "behavioral": "Behavioural",
     "concept": "Concept",
     "multiple_choice": "Multiple choice",
+    "recorded_interview": "Recorded interview",
 }
 #: Words a pack title may add to a kind's name without saying more ("Coding interview problems").
 _FILLER_WORDS = frozenset({"interview", "interviews", "problem", "problems", "question"})
