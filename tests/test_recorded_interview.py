@@ -134,4 +134,6 @@ def test_recorded_interviews_are_never_answered_or_judged(tmp_path: Path) -> Non
     [entry] = bank.entries
     assert (entry.can_answer, entry.can_interview, entry.can_shadow) == (False, False, True)
     assert plan_rounds(bank.entries, "candidate", 2) == []
-    assert plan_rounds(bank.entries, "alternate", 2, first=entry) == []
+    # Served only as a shadow round, even when asked for first in an alternating session.
+    assert [r.role for r in plan_rounds(bank.entries, "alternate", 2, first=entry)] == ["shadow"]
+    assert [r.role for r in plan_rounds(bank.entries, "shadow", 3)] == ["shadow"]

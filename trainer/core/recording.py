@@ -36,6 +36,11 @@ def attempt_record(
         mae = float(cal.mae) if cal.mae is not None else None
         agreed = cal.verdict_agrees
         details["calibration"] = cal.to_dict()
+    if rnd.shadow is not None:
+        # The shadowing score (moments caught) is the round's score; the calibration
+        # gap above (candidate scores against the expert's) drives the schedule.
+        details["shadow"] = {**rnd.shadow.to_dict(), "flags_set": rnd.flags.to_list()}
+        overall = rnd.shadow.score
     return AttemptRecord(
         role=rnd.role,
         pack_id=rnd.pack_id,
@@ -43,7 +48,7 @@ def attempt_record(
         kind=rnd.kind,
         submitted_at=submitted_at,
         session_id=session_id,
-        answer=answer_text if rnd.role == "interviewer" else rnd.answer,
+        answer=answer_text if rnd.role != "candidate" else rnd.answer,
         selected_choices=tuple(rnd.selected),
         reference_id=rnd.reference_id,
         scores=scores,
@@ -103,6 +108,8 @@ def summarise(session: Session) -> SessionSummary:
         verdict = ev.final.verdict if ev is not None else (cal.user_verdict if cal else None)
         if cal is not None and cal.user_overall is not None:
             score = float(cal.user_overall)
+        if rnd.shadow is not None:
+            score = rnd.shadow.score
         out.append(
             RoundSummary(
                 index=rnd.index,

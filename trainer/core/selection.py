@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from trainer.core.packs.model import ANSWERABLE_KINDS, AnyQuestion, MultipleChoiceQuestion, Pack
 
-RolePlan = str  # "alternate" | "candidate" | "interviewer"
-ROLE_PLANS = ("alternate", "candidate", "interviewer")
+RolePlan = str  # "alternate" | "candidate" | "interviewer" | "shadow"
+ROLE_PLANS = ("alternate", "candidate", "interviewer", "shadow")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +118,15 @@ class QuestionBank:
         return sorted({t for e in self.entries for t in e.question.tags})
 
 
-def roles_for(plan: RolePlan, rounds: int) -> list[str]:
-    """Candidate, interviewer, candidate, ... for 'alternate'; one role otherwise."""
+def roles_for(plan: RolePlan, rounds: int, *, shadow: bool = False) -> list[str]:
+    """Candidate, interviewer, candidate, ... for 'alternate'; one role otherwise.
+
+    With `shadow` (the pool holds recorded interviews), 'alternate' cycles candidate,
+    interviewer, shadow.
+    """
     if plan == "alternate":
-        return ["candidate" if i % 2 == 0 else "interviewer" for i in range(rounds)]
+        cycle = ("candidate", "interviewer", "shadow") if shadow else ("candidate", "interviewer")
+        return [cycle[i % len(cycle)] for i in range(rounds)]
     if plan not in ROLE_PLANS:
         raise ValueError(f"unknown role plan {plan!r}")
     return [plan] * rounds
@@ -152,14 +157,18 @@ def plan_rounds(
     seen = last_seen or {}
     used: set[tuple[str, str]] = set(exclude)
     out: list[PlannedRound] = []
-    for i, role in enumerate(roles_for(plan, rounds)):
-        if i == 0 and first is not None and first.can_answer:
-            role = role if role == "candidate" or first.can_interview else "candidate"
+    shadow = any(e.can_shadow for e in pool)
+    for i, role in enumerate(roles_for(plan, rounds, shadow=shadow)):
+        if i == 0 and first is not None and (first.can_answer or first.can_shadow):
+            if first.can_shadow:
+                role = "shadow"
+            elif role == "shadow" or (role == "interviewer" and not first.can_interview):
+                role = "candidate"
             out.append(PlannedRound(role, first))
             used.add(first.key)
             continue
         choice = _pick(pool, role, used, rng, seen)
-        if choice is None and role == "interviewer":
+        if choice is None and role in ("interviewer", "shadow") and plan != "shadow":
             role, choice = "candidate", _pick(pool, "candidate", used, rng, seen)
         if choice is None:
             break
@@ -178,7 +187,12 @@ def _pick(
     options = [
         e
         for e in pool
-        if e.key not in used and (e.can_interview if role == "interviewer" else e.can_answer)
+        if e.key not in used
+        and (
+            e.can_interview
+            if role == "interviewer"
+            else (e.can_shadow if role == "shadow" else e.can_answer)
+        )
     ]
     if not options:
         return None
@@ -217,7 +231,9 @@ def plan_due(
         ordered.sort(key=lambda e: focus not in rubric_criteria(e))
     out: list[PlannedRound] = []
     for role, entry in zip(roles_for(plan, rounds), ordered, strict=False):
-        out.append(
-            PlannedRound(role if role == "candidate" or entry.can_interview else "candidate", entry)
-        )
+        if entry.can_shadow:
+            role = "shadow"
+        elif role != "interviewer" or not entry.can_interview:
+            role = "candidate"
+        out.append(PlannedRound(role, entry))
     return out

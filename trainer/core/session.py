@@ -8,6 +8,9 @@ modes share one engine. The clock is injected; nothing here reads real time.
 Phases:
   candidate round:   answering --submitted--> reviewing --finished--> done
   interviewer round: scoring   --submitted--> revealed  --finished--> done
+  shadow round:      watching  --submitted--> revealed  --finished--> done
+                     (turns are shown one by one and flagged; the candidate is scored
+                     once every turn has been shown)
 """
 
 from __future__ import annotations
@@ -16,15 +19,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
-from trainer.core.evaluation.calibration import Calibration, calibrate_question
+from trainer.core.evaluation.calibration import Calibration, calibrate, calibrate_question
 from trainer.core.evaluation.evaluation import Evaluation, evaluate
 from trainer.core.evaluation.results import RunResult
-from trainer.core.packs.model import MultipleChoiceQuestion
+from trainer.core.packs.model import (
+    MultipleChoiceQuestion,
+    RecordedInterviewQuestion,
+    ReferenceAnswer,
+)
 from trainer.core.packs.resolve import ResolvedCriterion, resolve_rubric
 from trainer.core.selection import Entry, PlannedRound
+from trainer.core.shadowing import FlagSet, ShadowResult, compare_flags, moment_kinds
 
-Role = Literal["candidate", "interviewer"]
-Phase = Literal["answering", "reviewing", "scoring", "revealed", "done"]
+Role = Literal["candidate", "interviewer", "shadow"]
+Phase = Literal["answering", "reviewing", "scoring", "watching", "revealed", "done"]
 Clock = Callable[[], float]
 
 
@@ -91,6 +99,20 @@ class RoundFinished:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class TurnShown:
+    """Shadow rounds: show the next turn of the recorded interview."""
+
+
+@dataclass(frozen=True, slots=True)
+class FlagToggled:
+    """Shadow rounds: flag a shown turn with a moment kind, or take the flag back."""
+
+    turn: int
+    kind: str
+    note: str = ""
+
+
 Event = (
     HintRequested
     | AnswerChanged
@@ -103,6 +125,8 @@ Event = (
     | Scored
     | FeedbackChanged
     | RoundFinished
+    | TurnShown
+    | FlagToggled
 )
 
 
@@ -141,6 +165,9 @@ class RoundState:
     run: RunResult | None = None  # the full run after submitting (coding)
     evaluation: Evaluation | None = None
     calibration: Calibration | None = None
+    turns_shown: int = 0  # shadow rounds: how many turns the user has seen
+    flags: FlagSet = field(default_factory=FlagSet)  # shadow rounds: the user's flags
+    shadow: ShadowResult | None = None  # shadow rounds: flags against the expert's moments
 
     def elapsed(self, now: float) -> float:
         if self.elapsed_at_submit is not None:
@@ -153,9 +180,11 @@ class RoundState:
         return self.time_limit_s - self.elapsed(now)
 
     def to_dict(self) -> dict[str, Any]:
-        skip = ("evaluation", "calibration", "run", "last_sample_run")
+        skip = ("evaluation", "calibration", "run", "last_sample_run", "flags", "shadow")
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
         data["scores"] = dict(self.scores)
+        data["flags"] = self.flags.to_list()
+        data["shadow"] = self.shadow.to_dict() if self.shadow else None
         data["evaluation"] = self.evaluation.to_dict() if self.evaluation else None
         data["calibration"] = self.calibration.to_dict() if self.calibration else None
         return data
@@ -258,6 +287,17 @@ class Session:
                 self._evaluate(rnd)
             case Scored(criterion_id=cid, level=level):
                 self._score(rnd, cid, level)
+            case TurnShown():
+                self._need(rnd, "watching")
+                rnd.turns_shown = min(rnd.turns_shown + 1, len(self._recorded(rnd).turns))
+            case FlagToggled(turn=turn, kind=kind, note=note):
+                self._need(rnd, "watching")
+                entry = self.entry(rnd)
+                if not 1 <= turn <= rnd.turns_shown:
+                    raise SessionError(f"turn {turn} has not been shown")
+                if kind not in {k.id for k in moment_kinds(entry.pack)}:
+                    raise SessionError(f"'{kind}' is not a moment kind")
+                rnd.flags.toggle(turn, kind, note[:500])
             case RoundFinished():
                 if rnd.phase not in ("reviewing", "revealed"):
                     raise SessionError(f"cannot finish a round in phase {rnd.phase}")
@@ -271,6 +311,21 @@ class Session:
 
     def _make_round(self, index: int, planned: PlannedRound) -> RoundState:
         question = planned.entry.question
+        if isinstance(question, RecordedInterviewQuestion):
+            return RoundState(
+                index=index,
+                role="shadow",
+                pack_id=planned.entry.pack.pack.id,
+                question_id=question.id,
+                kind=question.kind,
+                candidate="pack",
+                interviewer="pack",
+                time_limit_s=question.time_limit * 60,
+                phase="watching",
+                turns_shown=1,
+            )
+        if planned.role == "shadow":
+            raise SessionError(f"question {question.id} is not a recorded interview")
         role: Role = "interviewer" if planned.role == "interviewer" else "candidate"
         reference_id = None
         if role == "interviewer":
@@ -305,7 +360,38 @@ class Session:
         if rnd.kind != "coding":
             raise SessionError(f"a {rnd.kind} question has no tests to run")
 
+    def _recorded(self, rnd: RoundState) -> RecordedInterviewQuestion:
+        question = self.entry(rnd).question
+        if not isinstance(question, RecordedInterviewQuestion):
+            raise SessionError("not a shadow round")
+        return question
+
     def _submit(self, rnd: RoundState, now: float) -> None:
+        if rnd.role == "shadow":
+            self._need(rnd, "watching")
+            question = self._recorded(rnd)
+            if rnd.turns_shown < len(question.turns):
+                raise SessionError("watch the whole interview before scoring it")
+            rnd.elapsed_at_submit = rnd.elapsed(now)
+            rnd.phase = "revealed"
+            entry = self.entry(rnd)
+            scale = entry.pack.scale(None)
+            expert = ReferenceAnswer(
+                id="debrief",
+                answer="",
+                scores=dict(question.debrief.scores),
+                rationale=question.debrief.rationale,
+            )
+            rnd.calibration = calibrate(
+                resolve_rubric(entry.pack, question),
+                dict(rnd.scores),
+                expert,
+                verdict_levels=tuple(scale.levels) if scale is not None else None,
+                pack_id=rnd.pack_id,
+                question_id=rnd.question_id,
+            )
+            rnd.shadow = compare_flags(question, rnd.flags.all())
+            return
         if rnd.role == "candidate":
             self._need(rnd, "answering")
             rnd.elapsed_at_submit = rnd.elapsed(now)
@@ -322,7 +408,7 @@ class Session:
             )
 
     def _score(self, rnd: RoundState, cid: str, level: int | None) -> None:
-        self._need(rnd, "reviewing", "scoring")
+        self._need(rnd, "reviewing", "scoring", "watching")
         crit = next((c for c in self.criteria(rnd) if c.id == cid), None)
         if crit is None:
             raise SessionError(f"'{cid}' is not a criterion of this question")
