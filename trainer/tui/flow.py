@@ -105,6 +105,18 @@ class Flow:
             elapsed = meta.get("elapsed")
             if isinstance(elapsed, int | float) and elapsed >= 0:
                 rnd.elapsed_before = float(elapsed)
+            if rnd.role == "shadow":
+                from trainer.core.packs.model import RecordedInterviewQuestion
+                from trainer.core.shadowing import FlagSet, moment_kinds
+
+                entry = self.session.entry()
+                q = entry.question
+                assert isinstance(q, RecordedInterviewQuestion)
+                turns = meta.get("turns")
+                if isinstance(turns, int) and 1 <= turns <= len(q.turns):
+                    rnd.turns_shown = turns
+                kinds = {k.id: k for k in moment_kinds(entry.pack)}
+                rnd.flags = FlagSet.from_list(meta.get("flags"), rnd.turns_shown, kinds)
             scores = meta.get("scores")
             if isinstance(scores, dict):
                 valid = {c.id: c.max_score for c in self.session.criteria()}
@@ -179,6 +191,11 @@ class Flow:
         )
         if restored_text is not None:
             self.autosaver.mark(restored_text)
+        if rnd.role == "shadow":
+            from trainer.tui.screens.shadow import ShadowScreen
+
+            self.app.switch_screen(ShadowScreen(self))
+            return
         screen = (
             CandidateScreen(self, restored_text)
             if rnd.role == "candidate"
@@ -194,6 +211,11 @@ class Flow:
         if saver is not None:
             self._draft_pool.submit(saver.discard)
         rnd = self.require_session().current
+        if rnd.role == "shadow":
+            from trainer.tui.screens.shadow import ShadowRevealScreen
+
+            self.app.switch_screen(ShadowRevealScreen(self))
+            return
         self.app.switch_screen(
             ResultScreen(self) if rnd.role == "candidate" else RevealScreen(self)
         )

@@ -54,6 +54,7 @@ ROLE_LABELS = [
     ("Alternate roles", "alternate"),
     ("Candidate only", "candidate"),
     ("Interviewer only", "interviewer"),
+    ("Shadow only", "shadow"),
 ]
 
 
