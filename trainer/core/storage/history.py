@@ -303,6 +303,47 @@ class QuestionStats:
     last_at: float
 
 
+@dataclass(frozen=True, slots=True)
+class PairRoundRecord:
+    """Both people's sides of one pair round, as stored (`sides` is `PairRound.to_dict()`)."""
+
+    index: int
+    candidate: str  # the candidate's name
+    interviewer: str  # the interviewer's name
+    submitted_at: float
+    sides: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionBundle:
+    """A session with who sat in it and its pair rounds: what export writes and import reads.
+
+    Keyed by `uid`, not by the local row id, so the same session has the same identity
+    on every machine it is imported to.
+    """
+
+    uid: str
+    mode: str
+    role_plan: str
+    started_at: float
+    finished_at: float | None
+    settings: Mapping[str, Any]
+    participants: tuple[str, ...] = ()
+    pair_rounds: tuple[PairRoundRecord, ...] = ()
+
+
+#: An attempt with the uid of its session (None: not in a session), for export and import.
+LinkedAttempt = tuple[str | None, AttemptRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCounts:
+    sessions_added: int = 0
+    sessions_present: int = 0
+    attempts_added: int = 0
+    attempts_present: int = 0
+
+
 _ATTEMPT_COLUMNS: Final = (
     "session_id, role, pack_id, question_id, kind, answer, selected_choices, reference_id, "
     "overall_score, verdict, hints_used, time_taken_s, time_limit_s, feedback, "
@@ -479,32 +520,8 @@ class HistoryStore:
         an attempt that already has an id, or a session id that does not exist.
         """
         _validate_attempt(attempt)
-        values = (
-            attempt.session_id,
-            attempt.role,
-            attempt.pack_id,
-            attempt.question_id,
-            attempt.kind,
-            attempt.answer,
-            json.dumps(list(attempt.selected_choices)),
-            attempt.reference_id,
-            _opt_float(attempt.overall_score),
-            attempt.verdict,
-            attempt.hints_used,
-            _opt_float(attempt.time_taken_s),
-            _opt_float(attempt.time_limit_s),
-            attempt.feedback,
-            _opt_float(attempt.calibration_mae),
-            None if attempt.verdict_agreed is None else int(attempt.verdict_agreed),
-            _opt_float(attempt.started_at),
-            float(attempt.submitted_at),
-            _to_json(attempt.details, "details"),
-        )
-        score_rows = [
-            (source, criterion_id, _score_value(score))
-            for source, by_criterion in attempt.scores.items()
-            for criterion_id, score in by_criterion.items()
-        ]
+        values = _attempt_values(attempt)
+        score_rows = _score_rows(attempt)
         placeholders = ", ".join("?" * (len(values) + 1))
         derived = derive(
             attempt.role,
@@ -622,6 +639,201 @@ class HistoryStore:
                 (limit,),
             ).fetchall()
         return [float(row[0]) for row in reversed(rows)]
+
+    # -- export and import -------------------------------------------------------------
+
+    def export_records(self) -> tuple[list[SessionBundle], list[LinkedAttempt]]:
+        """Everything stored, in a deterministic order, read from one snapshot.
+
+        Sessions by start time then uid; attempts by submission time then uid. The merged
+        `final` scores and the derived figures are left out: an import derives them again.
+        """
+        with self._connection() as conn, transaction(conn, immediate=False):
+            session_rows = conn.execute(
+                "SELECT id, uid, mode, role_plan, started_at, finished_at, settings "
+                "FROM sessions ORDER BY started_at, uid, id"
+            ).fetchall()
+            names: dict[int, list[str]] = {}
+            for sid, name in conn.execute(
+                "SELECT session_id, name FROM session_participants ORDER BY session_id, seat"
+            ):
+                names.setdefault(sid, []).append(str(name))
+            rounds: dict[int, list[PairRoundRecord]] = {}
+            for sid, index, cand, intv, at, sides in conn.execute(
+                "SELECT session_id, round_index, candidate, interviewer, submitted_at, sides "
+                "FROM pair_rounds ORDER BY session_id, round_index"
+            ):
+                rounds.setdefault(sid, []).append(
+                    PairRoundRecord(index, cand, intv, float(at), json.loads(sides))
+                )
+            attempt_rows = conn.execute(
+                f"SELECT a.id, {_prefixed(_ATTEMPT_COLUMNS, 'a.')}, a.uid, s.uid "
+                "FROM attempts AS a LEFT JOIN sessions AS s ON s.id = a.session_id "
+                "ORDER BY a.submitted_at, a.uid, a.id"
+            ).fetchall()
+            scores: dict[int, dict[str, dict[str, float]]] = {}
+            for attempt_id, source, criterion_id, score in conn.execute(
+                "SELECT attempt_id, source, criterion_id, score FROM attempt_scores "
+                "WHERE source != 'final' ORDER BY attempt_id, source, criterion_id"
+            ):
+                scores.setdefault(attempt_id, {}).setdefault(source, {})[criterion_id] = score
+        sessions = [
+            SessionBundle(
+                uid=uid or "",
+                mode=mode,
+                role_plan=role_plan,
+                started_at=float(started_at),
+                finished_at=_opt_float(finished_at),
+                settings=json.loads(settings),
+                participants=tuple(names.get(sid, ())),
+                pair_rounds=tuple(rounds.get(sid, ())),
+            )
+            for sid, uid, mode, role_plan, started_at, finished_at, settings in session_rows
+        ]
+        attempts = [
+            (row[-1], _attempt_from_row(row[:-1], scores.get(row[0], {}))) for row in attempt_rows
+        ]
+        return sessions, attempts
+
+    def import_records(
+        self, sessions: Sequence[SessionBundle], attempts: Sequence[LinkedAttempt]
+    ) -> ImportCounts:
+        """Add the sessions and attempts whose uid is not stored yet, in one transaction.
+
+        Idempotent: a uid already stored (or seen earlier in the same call) is counted as
+        present and left as it is. Each attempt is checked as `record_attempt` checks it and
+        its derived figures are filled the same way; the review schedule is rebuilt once at
+        the end instead of once per attempt. Raises `ValueError` (and stores nothing) for an
+        invalid record or an attempt whose session uid is neither given nor stored.
+        """
+        prepared = []
+        for session_uid, attempt in attempts:
+            if not attempt.uid:
+                raise ValueError("an imported attempt needs a uid")
+            check_attempt(attempt)
+            prepared.append(
+                (
+                    session_uid,
+                    attempt,
+                    _attempt_values(attempt),
+                    derive(
+                        attempt.role,
+                        attempt.details,
+                        attempt.scores,
+                        calibration_mae=attempt.calibration_mae,
+                        verdict_agreed=attempt.verdict_agreed,
+                    ),
+                )
+            )
+        session_values = []
+        for bundle in sessions:
+            if not bundle.uid:
+                raise ValueError("an imported session needs a uid")
+            _check_number("started_at", bundle.started_at)
+            if bundle.finished_at is not None:
+                _check_number("finished_at", bundle.finished_at)
+            rounds = [
+                (r, _to_json(r.sides, f"session {bundle.uid} round {r.index}"))
+                for r in bundle.pair_rounds
+            ]
+            for r, _ in rounds:
+                _check_number("submitted_at", r.submitted_at)
+                if (
+                    r.sides.get("index") != r.index
+                    or not isinstance(r.sides.get("pack_id"), str)
+                    or not isinstance(r.sides.get("question_id"), str)
+                ):
+                    raise ValueError(
+                        f"session {bundle.uid} round {r.index}: sides need this index, "
+                        "a pack_id and a question_id"
+                    )
+            session_values.append((bundle, _to_json(bundle.settings, "settings"), rounds))
+        counts = {"sessions_added": 0, "sessions_present": 0}
+        attempts_added = attempts_present = 0
+        with self._connection() as conn, transaction(conn):
+            session_ids: dict[str, int] = {
+                uid: sid for sid, uid in conn.execute("SELECT id, uid FROM sessions")
+            }
+            for bundle, settings_json, rounds in session_values:
+                if bundle.uid in session_ids:
+                    counts["sessions_present"] += 1
+                    continue
+                cursor = conn.execute(
+                    "INSERT INTO sessions (uid, mode, role_plan, started_at, finished_at, "
+                    "settings) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        bundle.uid,
+                        bundle.mode,
+                        bundle.role_plan,
+                        float(bundle.started_at),
+                        _opt_float(bundle.finished_at),
+                        settings_json,
+                    ),
+                )
+                sid = _lastrowid(cursor)
+                session_ids[bundle.uid] = sid
+                counts["sessions_added"] += 1
+                conn.executemany(
+                    "INSERT INTO session_participants (session_id, seat, name) VALUES (?, ?, ?)",
+                    [(sid, seat, name) for seat, name in enumerate(bundle.participants[:2])],
+                )
+                conn.executemany(
+                    "INSERT OR REPLACE INTO pair_rounds (session_id, round_index, candidate, "
+                    "interviewer, pack_id, question_id, submitted_at, sides) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            sid,
+                            r.index,
+                            r.candidate,
+                            r.interviewer,
+                            str(r.sides["pack_id"]),
+                            str(r.sides["question_id"]),
+                            float(r.submitted_at),
+                            sides_json,
+                        )
+                        for r, sides_json in rounds
+                    ],
+                )
+            stored = {uid for (uid,) in conn.execute("SELECT uid FROM attempts")}
+            placeholders = ", ".join("?" * (len(_ATTEMPT_COLUMNS.split(",")) + 1))
+            for session_uid, attempt, values, derived in prepared:
+                if attempt.uid in stored:
+                    attempts_present += 1
+                    continue
+                session_id = None
+                if session_uid is not None:
+                    if session_uid not in session_ids:
+                        raise ValueError(
+                            f"attempt {attempt.uid}: no session with uid {session_uid}"
+                        )
+                    session_id = session_ids[session_uid]
+                cursor = conn.execute(
+                    f"INSERT INTO attempts (uid, {_ATTEMPT_COLUMNS}) VALUES ({placeholders})",
+                    (attempt.uid, session_id, *values[1:]),
+                )
+                attempt_id = _lastrowid(cursor)
+                stored.add(cast(str, attempt.uid))
+                attempts_added += 1
+                conn.executemany(
+                    "INSERT INTO attempt_scores (attempt_id, source, criterion_id, score) "
+                    "VALUES (?, ?, ?, ?)",
+                    [(attempt_id, *row) for row in _score_rows(attempt)],
+                )
+                _store_derived(conn, attempt_id, derived)
+            if attempts_added:
+                _rebuild_cards(conn)
+        return ImportCounts(
+            sessions_added=counts["sessions_added"],
+            sessions_present=counts["sessions_present"],
+            attempts_added=attempts_added,
+            attempts_present=attempts_present,
+        )
+
+    def rebuild_schedule(self) -> None:
+        """Every review card again from the recorded ratings, in one transaction."""
+        with self._connection() as conn, transaction(conn):
+            _rebuild_cards(conn)
 
 
 # -- opening, with recovery ----------------------------------------------------------------
@@ -762,6 +974,51 @@ def _rebuild_cards(conn: sqlite3.Connection) -> None:
         state = review(state, int(rating), float(at))
     if key is not None and state is not None:
         _save_card(conn, *key, state)
+
+
+def check_attempt(attempt: AttemptRecord) -> None:
+    """Raise `ValueError` for an attempt `record_attempt` would refuse (before any write).
+
+    `details` that are not JSON plain data are refused later, when the row is built.
+    """
+    _validate_attempt(attempt)
+
+
+def _attempt_values(attempt: AttemptRecord) -> tuple[object, ...]:
+    """The row of `_ATTEMPT_COLUMNS`, in order."""
+    return (
+        attempt.session_id,
+        attempt.role,
+        attempt.pack_id,
+        attempt.question_id,
+        attempt.kind,
+        attempt.answer,
+        json.dumps(list(attempt.selected_choices)),
+        attempt.reference_id,
+        _opt_float(attempt.overall_score),
+        attempt.verdict,
+        attempt.hints_used,
+        _opt_float(attempt.time_taken_s),
+        _opt_float(attempt.time_limit_s),
+        attempt.feedback,
+        _opt_float(attempt.calibration_mae),
+        None if attempt.verdict_agreed is None else int(attempt.verdict_agreed),
+        _opt_float(attempt.started_at),
+        float(attempt.submitted_at),
+        _to_json(attempt.details, "details"),
+    )
+
+
+def _score_rows(attempt: AttemptRecord) -> list[tuple[str, str, float]]:
+    return [
+        (source, criterion_id, _score_value(score))
+        for source, by_criterion in attempt.scores.items()
+        for criterion_id, score in by_criterion.items()
+    ]
+
+
+def _prefixed(columns: str, prefix: str) -> str:
+    return ", ".join(prefix + c.strip() for c in columns.split(","))
 
 
 def _validate_attempt(attempt: AttemptRecord) -> None:
