@@ -11,6 +11,7 @@ from trainer.core.packs.starter import starter_pack
 from trainer.core.storage.history import HistoryStore
 from trainer.paths import history_db_path
 from trainer.tui.app import TrainerApp
+from trainer.tui.screens.history import round_content
 from trainer.tui.screens.shadow import FlagScreen, ShadowRevealScreen, ShadowScreen
 from trainer.tui.screens.summary import SummaryScreen
 from trainer.tui.services import Services, StartOptions
@@ -91,6 +92,9 @@ async def test_a_solo_shadow_round_flags_scores_and_reveals(tmp_path: Path) -> N
     assert attempt.overall_score is not None and abs(attempt.overall_score - 1 / 3) < 1e-9
     assert attempt.calibration_mae == 0
     assert attempt.details["shadow"]["flags_set"] == [{"turn": 3, "kind": "good-probe", "note": ""}]
+    shown = str(round_content(1, attempt, {}))
+    assert "Round 1 · Shadow" in shown
+    assert "Shadowing: caught 1 of 3 moments, noticed 0, missed 2, 0 flag(s)" in shown
 
 
 async def test_turns_from_a_pack_are_shown_literally(tmp_path: Path) -> None:

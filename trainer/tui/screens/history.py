@@ -250,6 +250,9 @@ def round_content(index: int, a: AttemptRecord, titles: Mapping[tuple[str, str],
         label = "Answer judged" if a.role != "candidate" else "Answer"
         lines.append(styled(f"{label}:", "bold"))
         lines.append(safe(a.answer.rstrip(), "$text"))
+    shadow = a.details.get("shadow")
+    if isinstance(shadow, Mapping):
+        lines.append(_shadow_line(shadow))
     evidence = _evidence(a.details)
     if evidence is not None:
         lines.append(styled("Evidence:", "bold"))
@@ -268,6 +271,24 @@ def round_content(index: int, a: AttemptRecord, titles: Mapping[tuple[str, str],
         lines.append(styled("Feedback:", "bold"))
         lines.append(safe(a.feedback.rstrip()))
     return Content("\n").join(lines)
+
+
+def _shadow_line(shadow: Mapping[str, Any]) -> Content:
+    """A shadow round's flags against the expert's moments, from its recorded details."""
+
+    def count(key: str) -> int:
+        value = shadow.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+    moments = shadow.get("moments")
+    total = len(moments) if isinstance(moments, list) else 0
+    false_flags = shadow.get("false_flags")
+    wrong = len(false_flags) if isinstance(false_flags, list) else 0
+    return styled("Shadowing: ", "bold") + styled(
+        f"caught {count('caught')} of {total} moments, noticed {count('noticed')}, "
+        f"missed {count('missed')}, {wrong} flag(s) matching no moment",
+        "",
+    )
 
 
 def _level(value: float | None) -> str:
