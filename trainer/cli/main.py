@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from trainer import __version__
-from trainer.cli import pack, pair
+from trainer.cli import history, pack, pair, stats
 from trainer.cli.options import DataDirOption, PacksOption
 
 app = typer.Typer(
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 app.add_typer(pack.app, name="pack")
 app.add_typer(pair.app, name="pair")
+app.add_typer(history.app, name="history")
 
 
 class Role(StrEnum):
@@ -37,6 +38,17 @@ QuestionOption = Annotated[
 RoundsOption = Annotated[int, typer.Option("--rounds", min=1, max=50, help="Rounds in a session.")]
 
 
+class Focus(StrEnum):
+    weakest = "weakest"
+
+
+DueOption = Annotated[bool, typer.Option("--due", help="Practise the questions due for review.")]
+FocusOption = Annotated[
+    Focus | None,
+    typer.Option("--focus", help="With --due: questions on your weakest criterion first."),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"trainer {__version__}")
@@ -52,6 +64,8 @@ def main(
     rounds: RoundsOption = 4,
     data_dir: DataDirOption = None,
     packs: PacksOption = None,
+    due: DueOption = False,
+    focus: FocusOption = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
@@ -65,6 +79,8 @@ def main(
             rounds=rounds,
             data_dir=data_dir,
             packs=packs,
+            due=due,
+            focus=focus,
         )
 
 
@@ -76,8 +92,12 @@ def practice(
     rounds: RoundsOption = 4,
     data_dir: DataDirOption = None,
     packs: PacksOption = None,
+    due: DueOption = False,
+    focus: FocusOption = None,
 ) -> None:
     """Open the practice app (the default command)."""
+    if focus is not None and not due:
+        raise typer.BadParameter("--focus only applies to a review session; add --due")
     from trainer.tui.launch import launch  # lazy: keeps textual out of other commands
 
     raise typer.Exit(
@@ -88,6 +108,8 @@ def practice(
             rounds=rounds,
             data_dir=data_dir,
             extra_packs=[Path(p) for p in packs or []],
+            due=due,
+            focus=focus.value if focus is not None else None,
         )
     )
 
@@ -115,6 +137,10 @@ def info(data_dir: DataDirOption = None) -> None:
         "code runner:     "
         + ", ".join(f"{k}={'yes' if v else 'no'}" for k, v in sorted(caps.items()))
     )
+
+
+app.command("report")(history.report)
+app.command("stats")(stats.stats)
 
 
 def run() -> None:

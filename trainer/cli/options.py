@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,4 +20,39 @@ DataDirOption = Annotated[
 PacksOption = Annotated[
     list[Path] | None,
     typer.Option("--packs", help="Also load packs from this folder or file (repeatable)."),
+]
+
+
+class RoundRole(StrEnum):
+    """Which side of a round the history and stats filters keep."""
+
+    candidate = "candidate"
+    interviewer = "interviewer"
+    shadow = "shadow"
+
+
+class QuestionKind(StrEnum):
+    coding = "coding"
+    system_design = "system_design"
+    behavioral = "behavioral"
+    concept = "concept"
+    multiple_choice = "multiple_choice"
+
+
+FilterPackOption = Annotated[
+    str | None, typer.Option("--pack", metavar="ID", help="Only rounds of this pack id.")
+]
+FilterKindOption = Annotated[
+    QuestionKind | None, typer.Option("--kind", help="Only rounds of this question kind.")
+]
+FilterRoleOption = Annotated[
+    RoundRole | None, typer.Option("--role", help="Only rounds played in this role.")
+]
+SinceOption = Annotated[
+    str | None,
+    typer.Option("--since", metavar="YYYY-MM-DD", help="From this local date on."),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option("--until", metavar="YYYY-MM-DD", help="Up to and including this local date."),
 ]

@@ -8,13 +8,9 @@ import sys
 import tempfile
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from trainer.cli.options import DataDirOption, PacksOption
 from trainer.core.diagnostics import Severity
@@ -22,8 +18,11 @@ from trainer.core.packs.discovery import builtin_packs_dir, discover, pack_files
 from trainer.core.packs.limits import DEFAULT_MAX_BYTES
 from trainer.core.text import make_visible
 
-# Loading packs (YAML, pydantic) is imported inside the commands that need it, so
-# `trainer --help` and the TUI's start-up do not pay for it.
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# Loading packs (YAML, pydantic) and Rich are imported inside the commands that need
+# them, so `trainer --help`, the TUI's start-up and the JSON outputs do not pay for them.
 
 app = typer.Typer(
     help="Write and check question packs.", no_args_is_help=True, rich_markup_mode=None
@@ -60,10 +59,14 @@ class ListFormat(StrEnum):
 
 
 def _out() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=True)
 
 
 def _err() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -90,6 +93,8 @@ def validate(
 
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or unreadable input.
     """
+    from rich.text import Text
+
     files: list[Path] = []
     missing: list[Path] = []
     for path in paths or [builtin_packs_dir()]:
@@ -211,6 +216,8 @@ def new(
     """Write a commented starter pack that validates clean (with --run, too)."""
     import re
 
+    from rich.text import Text
+
     from trainer.core.packs.starter import starter_pack
 
     if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", pack_id):
@@ -244,6 +251,10 @@ def list_packs(
     A pack is "ok" only when the app loads it: no error from the YAML, the schema or the
     content rules, and no earlier pack with the same id. Otherwise the reason is shown.
     """
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     from trainer.cli.report import display_path
     from trainer.core.packs.catalog import load_catalog
     from trainer.core.packs.model import KINDS
