@@ -224,6 +224,16 @@ BAD: dict[str, tuple[object, str]] = {
     "unknown-session": (lambda ls: _attempt(ls, session_uid="0" * 32), "unknown session"),
     "unknown-role": (lambda ls: _attempt(ls, role="judge"), "role"),
     "unknown-source": (lambda ls: _attempt(ls, scores={"crowd": {"c": 1}}), "score source"),
+    "huge-int": (lambda ls: _attempt(ls, hints_used=2**64), "hints_used"),
+    "huge-score": (lambda ls: _attempt(ls, scores={"self": {"c": -(2**70)}}), "scores"),
+    "endless-digits": (
+        lambda ls: _attempt(ls).replace('"hints_used": 2', '"hints_used": ' + "9" * 5000),
+        "not valid JSON",
+    ),
+    "deep-nesting": (
+        '{"type": "attempt", "details": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        "nested too deeply",
+    ),
     "unknown-type": ('{"type": "note"}', "unknown line type 'note'"),
     "future-header": (
         '{"type": "trainer-history", "format_version": 2, "schema_version": 9}',

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -142,6 +143,8 @@ def export_to_file(store: HistoryStore, path: Path | str) -> ExportCounts:
 # -- line models ------------------------------------------------------------------------
 
 Uid = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+#: SQLite stores integers in 64 bits; a larger one would fail the whole transaction.
+Count = Annotated[int, Field(ge=0, le=2**63 - 1)]
 _STRICT = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
 
 
@@ -154,7 +157,7 @@ class _Header(BaseModel):
 
 class _PairRound(BaseModel):
     model_config = _STRICT
-    index: Annotated[int, Field(ge=0)]
+    index: Count
     candidate: str
     interviewer: str
     submitted_at: float
@@ -208,7 +211,7 @@ class _Attempt(BaseModel):
     scores: dict[str, dict[str, int | float]]
     overall_score: float | None
     verdict: str | None
-    hints_used: Annotated[int, Field(ge=0)]
+    hints_used: Count
     time_taken_s: float | None
     time_limit_s: float | None
     feedback: str
@@ -216,6 +219,14 @@ class _Attempt(BaseModel):
     verdict_agreed: bool | None
     started_at: float | None
     details: dict[str, Any]
+
+    @model_validator(mode="after")
+    def _scores_fit_sqlite(self) -> _Attempt:
+        for source, by_criterion in self.scores.items():
+            for criterion_id, score in by_criterion.items():
+                if isinstance(score, int) and not -(2**63) <= score < 2**63:
+                    raise ValueError(f"scores.{source}.{criterion_id}: {score} is out of range")
+        return self
 
 
 # -- import -------------------------------------------------------------------------------
@@ -281,6 +292,8 @@ def _parse_json(raw: bytes) -> dict[str, Any]:
         raise _BadLine(f"not valid JSON: {exc.msg} (column {exc.colno})") from None
     except RecursionError:
         raise _BadLine("not valid JSON: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise _BadLine(f"not valid JSON: {exc}") from None
     if not isinstance(value, dict):
         raise _BadLine(f"expected a JSON object, not {type(value).__name__}")
     if "\\ud" in text or "\\uD" in text:
@@ -437,7 +450,10 @@ def _attempt(data: dict[str, Any]) -> LinkedAttempt:
 def import_history(store: HistoryStore, source: IO[bytes]) -> ImportReport:
     """Check every line, then store the good ones in one transaction (see `read_lines`)."""
     sessions, attempts, problems = read_lines(store, source)
-    counts = store.import_records(sessions, attempts)
+    try:
+        counts = store.import_records(sessions, attempts)
+    except (OverflowError, sqlite3.Error) as exc:  # checked lines should never get here
+        raise ExchangeError(f"the history refused the import ({exc})") from exc
     return ImportReport(
         sessions_added=counts.sessions_added,
         attempts_added=counts.attempts_added,
