@@ -26,6 +26,7 @@ class Role(StrEnum):
     alternate = "alternate"
     candidate = "candidate"
     interviewer = "interviewer"
+    shadow = "shadow"
 
 
 RoleOption = Annotated[Role, typer.Option("--role", help="Which side you play each round.")]

@@ -37,6 +37,7 @@ class QuestionKind(StrEnum):
     behavioral = "behavioral"
     concept = "concept"
     multiple_choice = "multiple_choice"
+    recorded_interview = "recorded_interview"
 
 
 FilterPackOption = Annotated[
