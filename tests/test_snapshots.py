@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, OptionList, Static, TextArea
 
 import trainer.tui.flow as flow_module
 from trainer.core.autosave import draft_key
@@ -48,6 +48,7 @@ from trainer.tui.screens.pair.setup import PairSetupScreen
 from trainer.tui.screens.pair.summary import PairSummaryScreen
 from trainer.tui.screens.result import ResultScreen
 from trainer.tui.screens.reveal import RevealScreen
+from trainer.tui.screens.shadow import FlagScreen, ShadowRevealScreen, ShadowScreen
 from trainer.tui.screens.stats import StatsScreen
 from trainer.tui.screens.summary import SummaryScreen
 from trainer.tui.services import PairOptions, Services, StartOptions
@@ -63,6 +64,7 @@ MAX_POLLS = 500
 BEHAVIOURAL = "behavioral/conflict-with-colleague"
 CODING = "example/pair-sum"
 CHOICE = "interviewer-conduct/arrests-and-convictions"
+SHADOW = "shadowing/shadow-conflict-story"
 
 ANSWER = (
     "Situation: a colleague and I disagreed about shipping a migration on Friday.\n"
@@ -366,7 +368,21 @@ def seed_progress(data: Path, bank: QuestionBank, monkeypatch: pytest.MonkeyPatc
     """Ninety days of practice up to the fixed wall clock (itself a local time)."""
     from benchmarks.seed import seed_history
 
-    seed_history(history_db_path(data), 400, seed=3, start=FIXED_WALL - 90 * 86400, days=90)
+    # Named packs, so that a new built-in pack does not change what is drawn.
+    packs = [
+        Path(__file__).resolve().parents[1] / "question_packs" / f"{name}.yaml"
+        for name in (
+            "behavioral",
+            "coding",
+            "concepts",
+            "example",
+            "interviewer_conduct",
+            "system_design",
+        )
+    ]
+    seed_history(
+        history_db_path(data), 400, seed=3, start=FIXED_WALL - 90 * 86400, days=90, packs=packs
+    )
 
 
 async def drive_stats(pilot: Pilot[None]) -> None:
@@ -385,6 +401,26 @@ async def drive_history_session(pilot: Pilot[None]) -> None:
     await drive_history(pilot)
     await pilot.press("enter")
     await wait_for_screen(pilot, SessionScreen)
+
+
+async def drive_shadow(pilot: Pilot[None]) -> None:
+    await wait_for_screen(pilot, ShadowScreen)
+    await pilot.press(*["space"] * 5)
+    await pilot.press("f")
+    await wait_for_screen(pilot, FlagScreen)
+    pilot.app.screen.query_one("#flag-kinds", OptionList).highlighted = 5  # good probe
+    await pilot.press("enter")
+    await wait_for_screen(pilot, ShadowScreen)
+
+
+async def drive_shadow_reveal(pilot: Pilot[None]) -> None:
+    await wait_for_screen(pilot, ShadowScreen)
+    screen = pilot.app.screen
+    assert isinstance(screen, ShadowScreen)
+    await pilot.press(*["space"] * (len(screen.question.turns) - 1))
+    await score_criteria(pilot, [3] * len(screen.criteria))
+    await pilot.press("ctrl+s")
+    await wait_for_screen(pilot, ShadowRevealScreen)
 
 
 def seed_round_picking(data: Path, bank: QuestionBank, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -446,6 +482,8 @@ CASES: dict[str, Case] = {
     "pair_self_assessment": Case(drive_pair_self_assessment, SelfAssessmentScreen, PAIR),
     "pair_reveal": Case(drive_pair_reveal, PairRevealScreen, PAIR),
     "pair_summary": Case(drive_pair_summary, PairSummaryScreen, PAIR),
+    "shadow": Case(drive_shadow, ShadowScreen, direct("alternate", SHADOW)),
+    "shadow_reveal": Case(drive_shadow_reveal, ShadowRevealScreen, direct("alternate", SHADOW)),
     "stats": Case(drive_stats, StatsScreen, prepare=seed_progress),
     "history": Case(drive_history, HistoryScreen, prepare=seed_progress),
     "history_session": Case(drive_history_session, SessionScreen, prepare=seed_progress),

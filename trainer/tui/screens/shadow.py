@@ -54,7 +54,7 @@ def turn_content(number: int, turn: Turn, flags: list[Flag], titles: dict[str, s
     if turn.at_s is not None:
         minutes, seconds = divmod(int(turn.at_s), 60)
         head += styled(f"  {minutes:02d}:{seconds:02d}", "$text-muted")
-    parts = [head, safe(turn.text.rstrip())]
+    parts = [head, safe(unwrap(turn.text))]
     for block in (turn.code, turn.diagram):
         if block:
             parts.append(safe(block.rstrip("\n"), "$text-muted"))
@@ -341,7 +341,7 @@ class ShadowRevealScreen(RoundScreen):
                 lines = [
                     head,
                     styled("  “", "$text-muted")
-                    + safe(said.strip(), "italic", one_line=True)
+                    + safe(unwrap(said), "italic", one_line=True)
                     + styled("”", "$text-muted"),
                     safe(unwrap(m.explanation)),
                 ]
