@@ -86,6 +86,19 @@ async def test_a_solo_shadow_round_flags_scores_and_reveals(tmp_path: Path) -> N
         assert "0% gap" in screen_text(app)
         await pilot.press("ctrl+n")
         await wait_screen(pilot, SummaryScreen)
+        # The summary's report key writes the session as Markdown and says where.
+        await pilot.press("r")
+        reports = tmp_path / "data" / "reports"
+        await wait_for(pilot, lambda: any(reports.glob("session-*.md")), "the report file")
+        await wait_for(
+            pilot,
+            lambda: any("Report written to" in n.message for n in app._notifications),
+            "the report notice",
+        )
+        [report] = reports.glob("session-*.md")
+        written = report.read_text()
+        assert "## Round 1: shadow" in written
+        assert "(0 candidate, 0 interviewer, 1 shadow, 0 pair)" in written
     with HistoryStore(history_db_path(tmp_path / "data")) as store:
         [attempt] = store.attempts()
     assert attempt.role == "shadow" and attempt.kind == "recorded_interview"

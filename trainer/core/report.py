@@ -269,7 +269,8 @@ def build_report(store: HistoryStore, session_id: int) -> dict[str, Any]:
         "totals": {
             "rounds": len(every),
             "candidate_rounds": len(candidate),
-            "interviewer_rounds": len(judged),
+            "interviewer_rounds": sum(1 for r in judged if r["role"] == "interviewer"),
+            "shadow_rounds": sum(1 for r in judged if r["role"] == "shadow"),
             "pair_rounds": len(pair),
             "mean_candidate_score": _mean([r["overall_score"] for r in candidate]),
             "mean_calibration_gap": _mean([r["calibration_gap"] for r in judged]),
@@ -427,7 +428,8 @@ def render_markdown(report: Mapping[str, Any], *, tz: tzinfo | None = None) -> s
         out.append(f"- Participants: {', '.join(md_inline(n) for n in session['participants'])}")
     out.append(
         f"- Rounds: {totals['rounds']} ({totals['candidate_rounds']} candidate, "
-        f"{totals['interviewer_rounds']} interviewer, {totals['pair_rounds']} pair)"
+        f"{totals['interviewer_rounds']} interviewer, {totals['shadow_rounds']} shadow, "
+        f"{totals['pair_rounds']} pair)"
     )
     out.append(f"- Mean candidate score: {_pct(totals['mean_candidate_score'])}")
     out.append(f"- Mean calibration gap: {_pct(totals['mean_calibration_gap'])}")

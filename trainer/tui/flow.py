@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainer.core.autosave import Autosaver, draft_key
@@ -248,6 +249,36 @@ class Flow:
             )
 
         self._history_pool.submit(write).add_done_callback(self._report_failure)
+
+    def save_report(self, fmt: str = "md") -> None:
+        """Write this session's report (after its queued history writes) and say where.
+
+        The history pool runs one job at a time, so every round recorded before this
+        call is in the report.
+        """
+        from trainer.core.report import default_report_path, write_report
+
+        sid_future = self.session_id
+        if sid_future is None:
+            self.app.notify("This session is not in the history.", markup=False)
+            return
+
+        def write() -> Path:
+            sid = sid_future.result()
+            path = default_report_path(self.services.data_dir, sid, fmt)
+            return write_report(self.services.history, sid, path, fmt)
+
+        def done(future: Future[Path]) -> None:
+            exc = future.exception()
+            if exc is not None:
+                message, severity = f"Could not write the report: {exc}", "error"
+            else:
+                message, severity = f"Report written to {future.result()}", "information"
+            self.app.call_from_thread(
+                self.app.notify, message, severity=severity, timeout=10, markup=False
+            )
+
+        self._history_pool.submit(write).add_done_callback(done)
 
     def _report_failure(self, future: Future[Any]) -> None:
         exc = future.exception()

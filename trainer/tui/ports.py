@@ -29,6 +29,8 @@ class Flow(Protocol):
 
     def go_home(self) -> None: ...
 
+    def save_report(self, fmt: str = "md") -> None: ...
+
 
 class PairPort(Protocol):
     """What a pair screen may ask: its seat's view, and to send that seat's events.

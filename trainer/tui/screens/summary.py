@@ -25,7 +25,12 @@ class SummaryScreen(Screen[None]):
         Binding("ctrl+n", "again", "New session", priority=True),
         Binding("escape", "again", "Home", show=False),
         Binding("q", "app.quit", "Quit"),
+        Binding("r", "report", "Save report"),
     ]
+
+    def action_report(self) -> None:
+        """Markdown, to the reports folder of the data directory (`trainer report` for more)."""
+        self.flow.save_report("md")
 
     def __init__(
         self, flow: Flow, running_mae: float | None = None, running_rounds: int = 0
@@ -65,7 +70,8 @@ class SummaryScreen(Screen[None]):
                 )
             lines.append(
                 styled(
-                    "Saved to your history. ctrl+n starts a new session, q quits.",
+                    "Saved to your history. r saves a report, ctrl+n starts a new session, "
+                    "q quits.",
                     "italic $text-muted",
                 )
             )
