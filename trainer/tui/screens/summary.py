@@ -85,7 +85,7 @@ class SummaryScreen(Screen[None]):
             over = r.time_s > r.time_limit_s
             table.add_row(
                 str(r.index + 1),
-                "cand." if r.role == "candidate" else "intv.",
+                {"candidate": "cand.", "shadow": "shad."}.get(r.role, "intv."),
                 safe_text(shorten(r.title, 24)),
                 f"{r.score * 100:.0f}%" if r.score is not None else "—",
                 safe_text(r.verdict or "—"),
