@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from concurrent.futures import CancelledError
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -174,8 +175,8 @@ class TrainerApp(App[None]):
             pass
         try:
             self.call_from_thread(self._packs_loaded, bank, pending)
-        except RuntimeError:
-            pass  # the app has already closed
+        except (RuntimeError, CancelledError):
+            pass  # the app closed while the packs were loading (a quick quit)
 
     def _packs_loaded(self, bank: object, pending: list[object]) -> None:
         from trainer.core.storage.drafts import Draft
