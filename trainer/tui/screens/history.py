@@ -106,6 +106,7 @@ class HistoryScreen(Screen[None]):
     @on(Select.Changed)
     def _filter_changed(self, event: Select.Changed) -> None:
         value = event.value if isinstance(event.value, str) else None
+        before = (self.role, self.kind, self.pack, self.period)
         if event.select.id == "history-role":
             self.role = None if value in (None, "any") else value
         elif event.select.id == "history-kind":
@@ -114,7 +115,8 @@ class HistoryScreen(Screen[None]):
             self.pack = value
         elif event.select.id == "history-period":
             self.period = value or "all"
-        self.reload()
+        if (self.role, self.kind, self.pack, self.period) != before:
+            self.reload()
 
     def reload(self) -> None:
         services = _services(self)

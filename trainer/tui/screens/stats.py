@@ -171,7 +171,7 @@ class StatsScreen(Screen[None]):
     @on(Select.Changed)
     def _filter_changed(self, event: Select.Changed) -> None:
         value = event.value if isinstance(event.value, str) else None
-        f = self.filters
+        f, period = self.filters, self.period
         if event.select.id == "stats-period":
             self.period = value or "all"
         elif event.select.id == "stats-role":
@@ -181,7 +181,8 @@ class StatsScreen(Screen[None]):
             self.filters = ProgressFilters(pack_id=f.pack_id, kind=value, role=f.role)
         elif event.select.id == "stats-pack":
             self.filters = ProgressFilters(pack_id=value, kind=f.kind, role=f.role)
-        self.reload()
+        if (self.filters, self.period) != (f, period):  # options being set change nothing
+            self.reload()
 
     def _current_filters(self, now: float) -> ProgressFilters:
         if self.period == "all":
