@@ -117,6 +117,14 @@ def app_for(data_dir: Path, **options: object) -> TrainerApp:
     return TrainerApp(services, StartOptions(**options))  # type: ignore[arg-type]
 
 
+async def stats_shown(pilot: Pilot[None]) -> StatsScreen:
+    """The Stats screen once its figures are in (they are read just after its first frame)."""
+    stats = await wait_screen(pilot, StatsScreen)
+    await wait_for(pilot, lambda: stats.data is not None, "the figures")
+    await pilot.pause()
+    return stats
+
+
 async def progress_line(pilot: Pilot[None]) -> str:
     widget = pilot.app.screen.query_one("#progress-line", Static)
     await wait_for(pilot, lambda: "Due today" in text(widget), "the progress line")
@@ -176,7 +184,7 @@ async def test_stats_screen_shows_the_figures_beside_the_plots(tmp_path: Path) -
     seed(tmp_path)
     app = app_for(tmp_path, screen="stats")
     async with app.run_test(size=SIZE) as pilot:
-        stats = await wait_screen(pilot, StatsScreen)
+        stats = await stats_shown(pilot)
         header = text(stats.query_one("#stats-title", Static))
         assert "5 rounds in 1 session" in header
         assert "3 of 3 questions due today" in header
@@ -186,14 +194,15 @@ async def test_stats_screen_shows_the_figures_beside_the_plots(tmp_path: Path) -
         await pilot.pause()
         shown = screen_text(app)
         assert "Your scores as interviewer vs the reference   25%" in shown
-        await pilot.press("escape")
-        await wait_screen(pilot, HomeScreen)
+        await pilot.press("escape")  # opened directly: back goes on to the home screen
+        home = await wait_screen(pilot, HomeScreen)
+        await wait_for(pilot, lambda: home.bank is not None, "the packs on home")
 
 
 async def test_stats_screen_with_no_history_says_so(tmp_path: Path) -> None:
     app = app_for(tmp_path, screen="stats")
     async with app.run_test(size=SIZE) as pilot:
-        stats = await wait_screen(pilot, StatsScreen)
+        stats = await stats_shown(pilot)
         assert "No scored candidate rounds yet." in text(stats.query_one("#table-criteria", Static))
         assert "Nothing recorded yet" in screen_text(app)
 
@@ -278,7 +287,7 @@ async def test_history_and_stats_filter_by_pack_and_role(tmp_path: Path) -> None
         history.query_one("#history-role", Select).value = "interviewer"
         await wait_for(pilot, lambda: table.row_count == 0, "no interviewer round in concepts")
         await pilot.press("f3")
-        stats = await wait_screen(pilot, StatsScreen)
+        stats = await stats_shown(pilot)
         stats.query_one("#stats-pack", Select).value = "coding"
         await wait_for(
             pilot,

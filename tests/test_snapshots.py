@@ -389,6 +389,9 @@ async def drive_stats(pilot: Pilot[None]) -> None:
     await home_loaded(pilot)
     await pilot.press("f3")
     await wait_for_screen(pilot, StatsScreen)
+    stats = pilot.app.screen
+    assert isinstance(stats, StatsScreen)
+    await wait_for(pilot, lambda: stats.data is not None, "the figures")
 
 
 async def drive_history(pilot: Pilot[None]) -> None:

@@ -86,16 +86,16 @@ class TrainerApp(App[None]):
             self.push_screen(
                 PairSetupScreen(pair.names, pair.rounds, pair.first_candidate, describe(pair))
             )
+        elif self.options.screen == "stats":  # alone: escape goes on to the home screen
+            from trainer.tui.screens.stats import StatsScreen
+
+            self.push_screen(StatsScreen())
+        elif self.options.screen == "history":
+            from trainer.tui.screens.history import HistoryScreen
+
+            self.push_screen(HistoryScreen())
         else:
             self.push_screen(HomeScreen(self.options.role, self.options.rounds))
-            if self.options.screen == "stats":
-                from trainer.tui.screens.stats import StatsScreen
-
-                self.push_screen(StatsScreen())
-            elif self.options.screen == "history":
-                from trainer.tui.screens.history import HistoryScreen
-
-                self.push_screen(HistoryScreen())
         self.set_interval(self.services.autosave_interval, self._tick_autosave)
         self._install_signal_handlers()
         self.call_after_refresh(self._start_pack_loader)  # after the first frame

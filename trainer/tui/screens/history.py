@@ -56,9 +56,14 @@ class HistoryScreen(Screen[None]):
     """Sessions newest first; Enter opens one (home f2, `trainer history --tui`)."""
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("escape", "back", "Back"),
         Binding("f3", "stats", "Stats"),
     ]
+
+    def action_back(self) -> None:
+        from trainer.tui.screens.stats import back_home
+
+        back_home(self)
 
     def __init__(self) -> None:
         super().__init__()

@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Select, Static, TabbedContent, TabPane
-from textual_plotext import PlotextPlot
 
 from trainer.core.storage.progress import (
     WEAKEST_MIN_SCORES,
@@ -35,6 +34,7 @@ from trainer.tui.safe import safe, styled
 
 if TYPE_CHECKING:
     from textual.content import Content
+    from textual_plotext import PlotextPlot
 
     from trainer.core.selection import QuestionBank
     from trainer.tui.services import Services
@@ -91,7 +91,7 @@ class StatsScreen(Screen[None]):
     """The Stats screen (home f3, `trainer stats --tui`)."""
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("escape", "back", "Back"),
         Binding("f2", "history", "History"),
         Binding("r", "reload", "Reload", show=False),
         Binding("1", "tab('tab-criteria')", "Criteria", show=False),
@@ -109,6 +109,7 @@ class StatsScreen(Screen[None]):
         self.period = "all"
         self.data: Stats | None = None
         self.error = ""
+        self._ready = False  # the Selects and plots exist (just after the first frame)
 
     @property
     def services(self) -> Services:
@@ -117,21 +118,24 @@ class StatsScreen(Screen[None]):
         return services
 
     def compose(self) -> ComposeResult:
-        yield Static(styled("Progress", "bold $accent"), id="stats-title", classes="round-header")
-        with Horizontal(id="stats-filters"):
-            yield Select(ROLES, value="any", allow_blank=False, id="stats-role", compact=True)
-            yield Select([], prompt="Any kind", id="stats-kind", compact=True)
-            yield Select([], prompt="Any pack", id="stats-pack", compact=True)
-            yield Select(PERIODS, value="all", allow_blank=False, id="stats-period", compact=True)
+        # The first frame is the frame: title, tabs and tables. Selects, plots (and the
+        # plotting library) and the history's figures follow right after it, as the home
+        # screen does with its filters and packs.
+        yield Static(
+            styled("Progress  ", "bold $accent") + styled("reading your history…", "$text-muted"),
+            id="stats-title",
+            classes="round-header",
+        )
+        yield Horizontal(id="stats-filters")
         with TabbedContent(id="stats-tabs"):
             with TabPane("Criteria", id="tab-criteria"):
-                yield PlotextPlot(id="plot-criteria", classes="stats-plot")
+                yield Vertical(id="box-criteria", classes="stats-plot")
                 yield Static(id="table-criteria", classes="stats-table")
             with TabPane("Calibration", id="tab-calibration"):
-                yield PlotextPlot(id="plot-calibration", classes="stats-plot")
+                yield Vertical(id="box-calibration", classes="stats-plot")
                 yield Static(id="table-calibration", classes="stats-table")
             with TabPane("Time & hints", id="tab-time"):
-                yield PlotextPlot(id="plot-time", classes="stats-plot")
+                yield Vertical(id="box-time", classes="stats-plot")
                 yield Static(id="table-time", classes="stats-table")
             with TabPane("By kind & pack", id="tab-groups"):
                 with VerticalScroll():
@@ -139,23 +143,47 @@ class StatsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._build)
+
+    async def _build(self) -> None:
+        from textual_plotext import PlotextPlot
+
         from trainer.tui.screens.home import KIND_LABELS
 
-        self.query_one("#stats-kind", Select).set_options(
-            [(label, kind) for kind, label in KIND_LABELS.items()]
+        for name in ("criteria", "calibration", "time"):
+            await self.query_one(f"#box-{name}", Vertical).mount(
+                PlotextPlot(id=f"plot-{name}", classes="stats-plot")
+            )
+        await self.query_one("#stats-filters", Horizontal).mount_all(
+            [
+                Select(ROLES, value="any", allow_blank=False, id="stats-role", compact=True),
+                Select(
+                    [(label, kind) for kind, label in KIND_LABELS.items()],
+                    prompt="Any kind",
+                    id="stats-kind",
+                    compact=True,
+                ),
+                Select([], prompt="Any pack", id="stats-pack", compact=True),
+                Select(PERIODS, value="all", allow_blank=False, id="stats-period", compact=True),
+            ]
         )
+        self._ready = True
         self._pack_options()
         self.reload()
 
     def _pack_options(self) -> None:
         bank = self.services.bank
-        if bank is not None:
+        if bank is not None and self._ready:
             self.query_one("#stats-pack", Select).set_options(
                 [(safe(p.pack.title, one_line=True), p.pack.id) for p in bank.packs]
             )
 
     def action_reload(self) -> None:
-        self.reload()
+        if self._ready:
+            self.reload()
+
+    def action_back(self) -> None:
+        back_home(self)
 
     def action_history(self) -> None:
         from trainer.tui.screens.history import HistoryScreen
@@ -243,6 +271,8 @@ class StatsScreen(Screen[None]):
         plot.refresh()
 
     def _plot(self, plot_id: str, lines: list[tuple[str, Series]], title: str, top: float) -> None:
+        from textual_plotext import PlotextPlot
+
         plot = self.query_one(f"#{plot_id}", PlotextPlot)
         drawn = [(label, series) for label, series in lines if series.points]
         if not drawn:
@@ -405,3 +435,14 @@ def _table(rows: Sequence[Sequence[str]]) -> Content:
         if index < len(rows) - 1:
             out += Content("\n")
     return out
+
+
+def back_home(screen: Screen[None]) -> None:
+    """Back to what is underneath; a screen opened directly (`--tui`) goes to the home screen."""
+    if len(screen.app.screen_stack) > 2:
+        screen.app.pop_screen()
+        return
+    from trainer.tui.screens.home import HomeScreen
+
+    services = services_of(screen.app)
+    screen.app.switch_screen(HomeScreen(bank=services.bank if services is not None else None))
