@@ -264,8 +264,10 @@ def explain_imports(label: str, target: dict[str, Imported], floor: dict[str, Im
     )
     for group, us in sorted(by_group.items(), key=lambda kv: -kv[1])[:12]:
         chain: list[str] = []
+        walked: set[str] = set()  # circular imports can make the links loop: stop there
         parent = entry[group].parent if group in entry else None
-        while parent is not None:
+        while parent is not None and parent not in walked:
+            walked.add(parent)
             if not chain or parent.startswith("trainer"):  # the project's own links
                 chain.insert(0, parent)
             parent = target[parent].parent if parent in target else None
