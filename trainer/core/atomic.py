@@ -11,14 +11,14 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import IO, Any, TextIO, cast
 
 TEMP_SUFFIX = ".tmp"
 
 
 @contextmanager
-def atomic_writer(path: Path | str, *, make_parents: bool = False) -> Iterator[TextIO]:
-    """A UTF-8 text handle whose content replaces `path` only when the block succeeds."""
+def _atomic(path: Path | str, *, binary: bool, make_parents: bool) -> Iterator[IO[Any]]:
+    """A handle on a temp file beside `path` that replaces it only when the block succeeds."""
     target = Path(path)
     if make_parents:
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -26,7 +26,10 @@ def atomic_writer(path: Path | str, *, make_parents: bool = False) -> Iterator[T
         dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX
     )
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        opened = (
+            os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        )
+        with opened as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
@@ -40,9 +43,22 @@ def atomic_writer(path: Path | str, *, make_parents: bool = False) -> Iterator[T
     _fsync_directory(target.parent)
 
 
+@contextmanager
+def atomic_writer(path: Path | str, *, make_parents: bool = False) -> Iterator[TextIO]:
+    """A UTF-8 text handle whose content replaces `path` only when the block succeeds."""
+    with _atomic(path, binary=False, make_parents=make_parents) as handle:
+        yield cast(TextIO, handle)
+
+
 def atomic_write_text(path: Path | str, text: str, *, make_parents: bool = False) -> None:
     with atomic_writer(path, make_parents=make_parents) as handle:
         handle.write(text)
+
+
+def atomic_write_bytes(path: Path | str, data: bytes, *, make_parents: bool = False) -> None:
+    """Readers see the old file or the new one, never a mix (drafts, reports, exports)."""
+    with _atomic(path, binary=True, make_parents=make_parents) as handle:
+        handle.write(data)
 
 
 def _fsync_directory(directory: Path) -> None:

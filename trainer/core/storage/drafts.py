@@ -29,7 +29,6 @@ import logging
 import math
 import os
 import re
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -37,11 +36,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from trainer.core.atomic import TEMP_SUFFIX as ATOMIC_TEMP_SUFFIX
+from trainer.core.atomic import atomic_write_bytes
+
 log = logging.getLogger(__name__)
 
 DRAFT_FORMAT: Final = 1
 DRAFT_SUFFIX: Final = ".draft.json"
-TEMP_SUFFIX: Final = ".tmp"
+TEMP_SUFFIX: Final = ATOMIC_TEMP_SUFFIX  # left by a write cut short; swept on read
 #: Files larger than this are not drafts this code wrote; skip rather than read them.
 MAX_DRAFT_BYTES: Final = 16 * 1024 * 1024
 
@@ -173,36 +175,7 @@ def _file_name(key: str) -> str:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never a mix."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the user's own answers
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        try:
-            os.unlink(temp_name)
-        except OSError:
-            pass
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename durable; not possible (nor needed) on every platform."""
-    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
-    try:
-        fd = os.open(directory, flags)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    atomic_write_bytes(path, data, make_parents=True)  # the folder is private: answers
 
 
 def _read_draft(path: Path) -> Draft | None:
