@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -29,10 +28,7 @@ from trainer.core.text import make_visible
 if TYPE_CHECKING:
     from rich.text import Text
 
-    from trainer.core.storage.progress import Group, Series, Stats
-
-#: The two windows a trend compares: the first and the last week of the rounds counted.
-WEEK_DAYS = 7
+    from trainer.core.storage.progress import Group, Stats
 
 
 class TextOrJson(StrEnum):
@@ -90,31 +86,6 @@ def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def _window(series: Series, first: bool) -> float | None:
-    """The mean over the first (or last) `WEEK_DAYS` days that have rounds."""
-    if not series.points:
-        return None
-    days = [date.fromisoformat(p.day) for p in series.points]
-    edge = days[0] if first else days[-1]
-    chosen = [
-        p for p, d in zip(series.points, days, strict=True) if abs((d - edge).days) < WEEK_DAYS
-    ]
-    total = sum(p.count for p in chosen)
-    return sum(p.value * p.count for p in chosen) / total if total else None
-
-
-def trend(series: Series) -> tuple[float | None, float | None, float | None]:
-    """First-week mean, last-week mean and their difference (None when the rounds span
-    less than two weeks' worth of distinct windows)."""
-    if not series.points:
-        return None, None, None
-    span = date.fromisoformat(series.points[-1].day) - date.fromisoformat(series.points[0].day)
-    first, last = _window(series, True), _window(series, False)
-    if span.days < WEEK_DAYS or first is None or last is None:
-        return first, last, None
-    return first, last, last - first
-
-
 def _signed(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:+.0f} pts"
 
@@ -130,6 +101,8 @@ def print_stats(result: Stats) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
+
+    from trainer.core.storage.progress import trend
 
     out = Console(highlight=False, markup=False, emoji=False)
     total = sum(result.rounds.values())

@@ -117,6 +117,24 @@ class QuestionBank:
     def tags(self) -> list[str]:
         return sorted({t for e in self.entries for t in e.question.tags})
 
+    def pack_titles(self) -> dict[str, str]:
+        return {p.pack.id: p.pack.title for p in self.packs}
+
+    def criterion_titles(self) -> dict[str, str]:
+        """Criterion id -> title, shared and inline ones (the first pack to define one wins).
+
+        History stores criterion ids; the progress screens name them with these.
+        """
+        titles: dict[str, str] = {}
+        for pack in self.packs:
+            for c in pack.criteria:
+                titles.setdefault(c.id, c.title)
+            for q in pack.questions:
+                for item in q.rubric:
+                    if item.id and item.title:
+                        titles.setdefault(item.id, item.title)
+        return titles
+
 
 def roles_for(plan: RolePlan, rounds: int, *, shadow: bool = False) -> list[str]:
     """Candidate, interviewer, candidate, ... for 'alternate'; one role otherwise.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 from trainer.core.storage.history import HistoryStore
@@ -67,6 +67,37 @@ class Series:
     points: tuple[Point, ...] = ()
     mean: float | None = None
     count: int = 0
+
+
+WEEK_DAYS: Final = 7
+
+
+def _window(series: Series, first: bool) -> float | None:
+    """The mean over the first (or last) `WEEK_DAYS` calendar days that have rounds."""
+    if not series.points:
+        return None
+    days = [date.fromisoformat(p.day) for p in series.points]
+    edge = days[0] if first else days[-1]
+    chosen = [
+        p for p, d in zip(series.points, days, strict=True) if abs((d - edge).days) < WEEK_DAYS
+    ]
+    total = sum(p.count for p in chosen)
+    return sum(p.value * p.count for p in chosen) / total if total else None
+
+
+def trend(series: Series) -> tuple[float | None, float | None, float | None]:
+    """First-week mean, last-week mean and their difference: the direction of travel.
+
+    The difference is None until the rounds span a week, so that two days do not read as
+    a trend. The Stats screen and `trainer stats` both show it.
+    """
+    if not series.points:
+        return None, None, None
+    span = date.fromisoformat(series.points[-1].day) - date.fromisoformat(series.points[0].day)
+    first, last = _window(series, True), _window(series, False)
+    if span.days < WEEK_DAYS or first is None or last is None:
+        return first, last, None
+    return first, last, last - first
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,19 @@ class RoundScreen(Screen[None]):
             head + safe(self.entry.question.title, "bold", one_line=True), classes="round-title"
         )
 
+    def reveal_when_scored(self, reveal: Callable[[], None]) -> None:
+        """Reveal at once when every criterion is scored; otherwise ask first."""
+        missing = [c.title for c in self.criteria if c.id not in self.round.scores]
+        if not missing:
+            reveal()
+            return
+        self.confirm_then(
+            f"Not scored yet: {', '.join(missing)}. Reveal anyway?",
+            "Reveal",
+            "Keep scoring",
+            reveal,
+        )
+
     def confirm_then(self, question: str, yes: str, no: str, then: Callable[[], None]) -> None:
         """Ask first; run `then` only on yes."""
 

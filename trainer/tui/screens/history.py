@@ -143,7 +143,7 @@ class HistoryScreen(Screen[None]):
             services.history_notice = ""
         table.clear()
         bank = services.bank
-        titles = {p.pack.id: p.pack.title for p in bank.packs} if bank is not None else {}
+        titles = bank.pack_titles() if bank is not None else {}
         for row in self.rows:
             packs = ", ".join(titles.get(p, p) for p in row.packs)
             who = " & ".join(row.participants) if row.participants else packs

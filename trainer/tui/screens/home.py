@@ -192,15 +192,13 @@ class HomeScreen(Screen[None]):
             widget.update(line)
 
     def _show_progress(self, due: int, weakest: Weakest | None, notice: str) -> None:
-        from trainer.tui.screens.stats import criterion_titles
-
         if notice:
             self.notify(notice, severity="warning", timeout=10, markup=False)
         line = styled(f"Due today: {due}", "bold" if due else "$text-muted")
         if due:
             line += styled(" (ctrl+r)", "$text-muted")
         if weakest is not None:
-            titles = criterion_titles(self.bank)
+            titles = self.bank.criterion_titles() if self.bank is not None else {}
             name = titles.get(weakest.criterion_id, weakest.criterion_id)
             line += styled(" · weakest: ", "$text-muted") + safe(name, one_line=True)
             line += styled(f" {weakest.mean * 100:.0f}%", "$text-muted")

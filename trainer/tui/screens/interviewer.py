@@ -109,16 +109,7 @@ class InterviewerScreen(RoundScreen):
         self.flow.mark_draft(event.text_area.text, scores=dict(self.round.scores))
 
     def action_submit(self) -> None:
-        missing = [c.title for c in self.criteria if c.id not in self.round.scores]
-        if missing:
-            self.confirm_then(
-                f"Not scored yet: {', '.join(missing)}. Reveal anyway?",
-                "Reveal",
-                "Keep scoring",
-                self._submit,
-            )
-            return
-        self._submit()
+        self.reveal_when_scored(self._submit)
 
     def _submit(self) -> None:
         if self.round.phase != "scoring":

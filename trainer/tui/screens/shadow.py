@@ -275,16 +275,7 @@ class ShadowScreen(RoundScreen):
                 markup=False,
             )
             return
-        missing = [c.title for c in self.criteria if c.id not in self.round.scores]
-        if missing:
-            self.confirm_then(
-                f"Not scored yet: {', '.join(missing)}. Reveal anyway?",
-                "Reveal",
-                "Keep scoring",
-                self._submit,
-            )
-            return
-        self._submit()
+        self.reveal_when_scored(self._submit)
 
     def _submit(self) -> None:
         if self.round.phase != "watching":

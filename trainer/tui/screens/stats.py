@@ -8,7 +8,7 @@ thousand rounds the aggregates take milliseconds, so the first frame already has
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -20,7 +20,7 @@ from textual.widgets import Footer, Select, Static, TabbedContent, TabPane
 
 from trainer.core.storage.progress import (
     WEAKEST_MIN_SCORES,
-    Point,
+    Group,
     ProgressFilters,
     Series,
     Stats,
@@ -28,6 +28,7 @@ from trainer.core.storage.progress import (
     end_of_day,
     local_offset,
     stats,
+    trend,
 )
 from trainer.tui.ports import services_of
 from trainer.tui.safe import safe, styled
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from textual.content import Content
     from textual_plotext import PlotextPlot
 
-    from trainer.core.selection import QuestionBank
     from trainer.tui.services import Services
 
 #: Lines drawn in the criteria plot; the table below it lists every criterion.
@@ -59,32 +59,10 @@ def pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.0f}%"
 
 
-def trend(series: Series) -> str:
-    """The last week's mean against the first week's, in points: the direction of travel."""
-    points = series.points
-    if len(points) < 2:
-        return ""
-    k = max(1, min(7, len(points) // 2))
-
-    def mean(part: tuple[Point, ...]) -> float:
-        return sum(p.value * p.count for p in part) / sum(p.count for p in part)
-
-    return f"{(mean(points[-k:]) - mean(points[:k])) * 100:+.0f} pts"
-
-
-def criterion_titles(bank: QuestionBank | None) -> dict[str, str]:
-    """Criterion id -> title from the loaded packs (the first pack to define it wins)."""
-    titles: dict[str, str] = {}
-    if bank is None:
-        return titles
-    for pack in bank.packs:
-        for c in pack.criteria:
-            titles.setdefault(c.id, c.title)
-        for q in pack.questions:
-            for item in q.rubric:
-                if item.id and item.title:
-                    titles.setdefault(item.id, item.title)
-    return titles
+def change(series: Series) -> str:
+    """The last week's mean against the first week's, in points ("" within one week)."""
+    delta = trend(series)[2]
+    return "" if delta is None else f"{delta * 100:+.0f} pts"
 
 
 class StatsScreen(Screen[None]):
@@ -248,7 +226,8 @@ class StatsScreen(Screen[None]):
     # -- rendering ------------------------------------------------------------------------
 
     def render_stats(self, s: Stats) -> None:
-        titles = criterion_titles(self.services.bank)
+        bank = self.services.bank
+        titles = bank.criterion_titles() if bank is not None else {}
         total = sum(s.rounds.values())
         parts = [
             f"{total} round{'s' if total != 1 else ''} in {s.sessions} "
@@ -317,7 +296,7 @@ class StatsScreen(Screen[None]):
                     titles.get(c.criterion_id, c.criterion_id),
                     pct(c.series.mean),
                     str(c.series.count),
-                    trend(c.series),
+                    change(c.series),
                 )
             )
         table = self.query_one("#table-criteria", Static)
@@ -343,13 +322,13 @@ class StatsScreen(Screen[None]):
                 "Your scores as interviewer vs the reference",
                 pct(s.calibration_gap.mean),
                 str(s.calibration_gap.count),
-                trend(s.calibration_gap),
+                change(s.calibration_gap),
             ),
             (
                 "Your self-scores vs the evidence or partner",
                 pct(s.self_gap.mean),
                 str(s.self_gap.count),
-                trend(s.self_gap),
+                change(s.self_gap),
             ),
         ]
         self.query_one("#table-calibration", Static).update(_table(rows))
@@ -367,7 +346,7 @@ class StatsScreen(Screen[None]):
                 "Time used of the limit",
                 pct(s.time_share.mean),
                 str(s.time_share.count),
-                trend(s.time_share),
+                change(s.time_share),
             ),
             (
                 "Hints per round",
@@ -381,31 +360,25 @@ class StatsScreen(Screen[None]):
     def _groups(self, s: Stats) -> None:
         from trainer.tui.screens.home import KIND_LABELS
 
-        head = ("", "Rounds", "Score", "Gap", "Time", "Hints")
-        kinds = [head] + [
-            (
-                KIND_LABELS.get(g.key, g.key),
-                str(g.rounds),
-                pct(g.mean_score),
-                pct(g.mean_calibration_gap),
-                pct(g.mean_time_share),
-                "–" if g.mean_hints is None else f"{g.mean_hints:.1f}",
-            )
-            for g in s.by_kind
-        ]
         bank = self.services.bank
-        pack_titles = {p.pack.id: p.pack.title for p in bank.packs} if bank is not None else {}
-        packs = [head] + [
-            (
-                pack_titles.get(g.key, g.key),
-                str(g.rounds),
-                pct(g.mean_score),
-                pct(g.mean_calibration_gap),
-                pct(g.mean_time_share),
-                "–" if g.mean_hints is None else f"{g.mean_hints:.1f}",
-            )
-            for g in s.by_pack
-        ]
+        pack_titles = bank.pack_titles() if bank is not None else {}
+
+        def rows(groups: Sequence[Group], names: Mapping[str, str]) -> list[Sequence[str]]:
+            head: list[Sequence[str]] = [("", "Rounds", "Score", "Gap", "Time", "Hints")]
+            return head + [
+                (
+                    names.get(g.key, g.key),
+                    str(g.rounds),
+                    pct(g.mean_score),
+                    pct(g.mean_calibration_gap),
+                    pct(g.mean_time_share),
+                    "–" if g.mean_hints is None else f"{g.mean_hints:.1f}",
+                )
+                for g in groups
+            ]
+
+        kinds = rows(s.by_kind, KIND_LABELS)
+        packs = rows(s.by_pack, pack_titles)
         roles = [("", "Rounds")] + [
             (_ROLE_WORD.get(role, role), str(n)) for role, n in sorted(s.rounds.items())
         ]
