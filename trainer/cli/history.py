@@ -21,6 +21,7 @@ from trainer.cli.options import (
     FilterKindOption,
     FilterPackOption,
     FilterRoleOption,
+    OutputOption,
     SinceOption,
     UntilOption,
 )
@@ -371,12 +372,7 @@ def _print_report(report: dict[str, Any], out: Console) -> None:
 @app.command("export")
 def export(
     ctx: typer.Context,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", metavar="FILE", help="Write here (atomically). Default: stdout."
-        ),
-    ] = None,
+    output: OutputOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """The whole history as JSON Lines: a header, then each session and its attempts."""
@@ -444,12 +440,7 @@ def report(
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="md or json.")] = (
         ReportFormat.md
     ),
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", metavar="FILE", help="Write here (atomically). Default: stdout."
-        ),
-    ] = None,
+    output: OutputOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """One session as Markdown or JSON: every round, its scores, gaps and feedback."""

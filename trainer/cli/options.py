@@ -57,3 +57,9 @@ UntilOption = Annotated[
     str | None,
     typer.Option("--until", metavar="YYYY-MM-DD", help="Up to and including this local date."),
 ]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Write here (atomically). Default: stdout."
+    ),
+]

@@ -22,7 +22,7 @@ from trainer.cli.options import (
     SinceOption,
     UntilOption,
 )
-from trainer.cli.store import filters, history_store, local_day, utc_offset
+from trainer.cli.store import filters, history_store, local_day
 from trainer.core.text import make_visible
 
 if TYPE_CHECKING:
@@ -66,11 +66,12 @@ def stats(
                 screen="stats",
             )
         )
+    from trainer.core.storage.progress import local_offset
     from trainer.core.storage.progress import stats as compute
 
     now = time.time()
     with history_store(data_dir) as store:
-        result = compute(store, chosen, utc_offset_s=utc_offset(now), now=now)
+        result = compute(store, chosen, utc_offset_s=local_offset(now), now=now)
     if fmt is TextOrJson.json:
         # ASCII only: ids from an imported history cannot put raw controls on the terminal.
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=True) + "\n")

@@ -103,12 +103,6 @@ def filters(
     )
 
 
-def utc_offset(now: float) -> float:
-    """The local zone's offset from UTC at `now`, in seconds (days are local days)."""
-    offset = datetime.fromtimestamp(now).astimezone().utcoffset()
-    return offset.total_seconds() if offset is not None else 0.0
-
-
 def local_time(timestamp: float | None) -> str:
     if timestamp is None:
         return "-"
