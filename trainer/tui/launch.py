@@ -3,6 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trainer.tui.services import StartOptions
+
+
+def _run(data_dir: Path | None, extra_packs: list[Path], options: StartOptions) -> int:
+    """Run the app on these services until it exits; the history is closed whatever happens."""
+    from trainer.paths import data_dir as resolve_data_dir
+    from trainer.tui.app import TrainerApp
+    from trainer.tui.services import Services
+
+    services = Services(data_dir=resolve_data_dir(data_dir), extra_packs=extra_packs)
+    app = TrainerApp(services, options)
+    try:
+        app.run()
+    finally:
+        services.close()
+    return app.return_code or 0
 
 
 def launch(
@@ -18,12 +37,9 @@ def launch(
     screen: str = "home",
 ) -> int:
     """`screen` "history" or "stats" opens that screen; `due` starts a review session."""
-    from trainer.paths import data_dir as resolve_data_dir
-    from trainer.tui.app import TrainerApp
-    from trainer.tui.services import Services, StartOptions
+    from trainer.tui.services import StartOptions
 
     direct = bool(question or pack_ids or role != "alternate" or due)
-    services = Services(data_dir=resolve_data_dir(data_dir), extra_packs=extra_packs)
     options = StartOptions(
         role=role,
         pack_ids=pack_ids,
@@ -34,12 +50,7 @@ def launch(
         focus=focus,
         screen=screen,
     )
-    app = TrainerApp(services, options)
-    try:
-        app.run()
-    finally:
-        services.close()
-    return app.return_code or 0
+    return _run(data_dir, extra_packs, options)
 
 
 def launch_pair(
@@ -55,11 +66,8 @@ def launch_pair(
     data_dir: Path | None,
     extra_packs: list[Path],
 ) -> int:
-    from trainer.paths import data_dir as resolve_data_dir
-    from trainer.tui.app import TrainerApp
-    from trainer.tui.services import PairOptions, Services, StartOptions
+    from trainer.tui.services import PairOptions, StartOptions
 
-    services = Services(data_dir=resolve_data_dir(data_dir), extra_packs=extra_packs)
     pair = PairOptions(
         names=names,
         rounds=rounds,
@@ -70,12 +78,7 @@ def launch_pair(
         tags=tags,
         question=question,
     )
-    app = TrainerApp(services, StartOptions(pair=pair))
-    try:
-        app.run()
-    finally:
-        services.close()
-    return app.return_code or 0
+    return _run(data_dir, extra_packs, StartOptions(pair=pair))
 
 
 def launch_net(
@@ -95,11 +98,8 @@ def launch_net(
     data_dir: Path | None,
     extra_packs: list[Path],
 ) -> int:
-    from trainer.paths import data_dir as resolve_data_dir
-    from trainer.tui.app import TrainerApp
-    from trainer.tui.services import NetOptions, PairOptions, Services, StartOptions
+    from trainer.tui.services import NetOptions, PairOptions, StartOptions
 
-    services = Services(data_dir=resolve_data_dir(data_dir), extra_packs=extra_packs)
     pair = PairOptions(
         rounds=rounds,
         pack_ids=pack_ids,
@@ -116,9 +116,4 @@ def launch_net(
         socket_path=socket_path,
         guest_starts=guest_starts,
     )
-    app = TrainerApp(services, StartOptions(pair=pair, net=net))
-    try:
-        app.run()
-    finally:
-        services.close()
-    return app.return_code or 0
+    return _run(data_dir, extra_packs, StartOptions(pair=pair, net=net))
