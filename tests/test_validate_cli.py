@@ -212,7 +212,8 @@ def test_new_pack_validates_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     result = runner.invoke(app, ["pack", "new", "my-pack"])
     assert result.exit_code == 0, result.output
     text = (tmp_path / "my-pack.yaml").read_text()
-    assert text.startswith("# yaml-language-server: $schema=file://")
+    assert text.startswith("# yaml-language-server: $schema=./trainer-pack-v1.schema.json\n")
+    assert str(tmp_path) not in text  # nothing local: the pack works once committed
     check = runner.invoke(app, ["pack", "validate", "--fail-on", "warning", "my-pack.yaml"])
     assert check.exit_code == 0, check.output
     assert runner.invoke(app, ["pack", "new", "my-pack"]).exit_code == 2  # exists

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -154,28 +152,37 @@ def validate(
 
 def _schema_file(data_dir: Path | None) -> Path:
     """Write the schema into the data dir (atomically, only when changed) and return its path."""
-    from trainer.core.packs.schema import pack_json_schema_text
     from trainer.paths import data_dir as resolve_data_dir
 
     target = resolve_data_dir(data_dir) / "schema" / "pack-v1.json"
-    text = pack_json_schema_text()
-    if not target.exists() or target.read_text(encoding="utf-8") != text:
-        _atomic_write(target, text)
+    _write_schema(target)
     return target
 
 
-def _atomic_write(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+def _write_schema(target: Path) -> bool:
+    """Write the current schema to `target` unless it already holds it; True when written."""
+    from trainer.core.atomic import atomic_write_text
+    from trainer.core.packs.schema import pack_json_schema_text
+
+    text = pack_json_schema_text()
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        if target.read_text(encoding="utf-8") == text:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(target, text)
+    return True
+
+
+def _is_trainer_schema(path: Path) -> bool:
+    """True for a schema an earlier `pack new` or `pack schema` wrote (safe to refresh)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    title = data.get("title") if isinstance(data, dict) else None
+    return isinstance(title, str) and title.startswith("trainer question pack")
 
 
 @app.command()
@@ -227,17 +234,32 @@ def new(
     if target.exists() and not force:
         _err().print(Text(f"trainer: {target} exists; use --force to overwrite"))
         raise typer.Exit(2)
-    schema_path = _schema_file(data_dir)
-    _atomic_write(
-        target,
-        starter_pack(
-            pack_id,
-            schema_path=schema_path.as_uri(),
-            filename=str(target),
-            kinds=[k.value for k in kinds or []],
-        ),
+    from trainer.core.atomic import atomic_write_text
+    from trainer.core.packs.schema import SCHEMA_FILE_NAME
+
+    text = starter_pack(
+        pack_id,
+        schema_path=f"./{SCHEMA_FILE_NAME}",
+        filename=target.name,
+        kinds=[k.value for k in kinds or []],
     )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(target, text)
     typer.echo(f"wrote {target}; check it with: trainer pack validate {target}")
+    schema_file = target.parent / SCHEMA_FILE_NAME
+    if schema_file.exists() and not _is_trainer_schema(schema_file):
+        _err().print(
+            Text(
+                f"trainer: left {schema_file} alone (not a trainer schema); editors will "
+                "not find the pack schema until it is: trainer pack schema > "
+                f"{schema_file}"
+            )
+        )
+    elif _write_schema(schema_file):
+        typer.echo(
+            f"wrote {schema_file} for editor completion; commit it beside the pack "
+            "(the pack's first line points to it)"
+        )
 
 
 @app.command("list")

@@ -69,7 +69,25 @@ Text = Annotated[str, Field(description="Shown as written (literally), not rende
 Markdown = Annotated[
     str, Field(description="Markdown, rendered in the app; links never open on a click.")
 ]
-Id = Annotated[str, Field(description="kebab-case identifier, unique in its scope.")]
+KEBAB_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Id = Annotated[
+    str,
+    Field(
+        description="kebab-case identifier, unique in its scope.",
+        json_schema_extra={"pattern": KEBAB_PATTERN},
+    ),
+]
+Tag = Annotated[
+    str,
+    Field(
+        description="A lowercase kebab-case tag, e.g. dynamic-programming.",
+        json_schema_extra={"pattern": KEBAB_PATTERN},
+    ),
+]
+
+
+_KIND = "The question's kind; it decides the other fields."
+_SIGNALS = "Phrases whose mention in a written answer is evidence for this criterion."
 
 
 class _Model(BaseModel):
@@ -80,18 +98,24 @@ class PackInfo(_Model):
     """Who made the pack and what it is."""
 
     id: Id
-    title: str
+    title: str = Field(description="The pack's name, shown in the app and in `pack list`.")
     version: str = Field(description="The pack's own version, e.g. 1.0.0 (quote it).")
     description: Text = ""
-    authors: list[str] = Field(default_factory=list)
-    license: str | None = None
+    authors: list[str] = Field(default_factory=list, description="Names of the pack's authors.")
+    license: str | None = Field(
+        default=None, description="The content's licence, e.g. CC-BY-4.0 (an SPDX id)."
+    )
 
 
 class Scale(_Model):
     """An ordered list of levels, lowest first; a score is the 1-based level number."""
 
     id: Id
-    levels: list[str] = Field(min_length=2, max_length=9)  # number keys pick 1-9
+    levels: list[str] = Field(
+        min_length=2,
+        max_length=9,  # number keys pick 1-9
+        description="Level names, lowest first: 2 to 9 of them.",
+    )
 
 
 class Signal(_Model):
@@ -100,8 +124,10 @@ class Signal(_Model):
     Written either as a plain string or as `{term, synonyms}`.
     """
 
-    term: str
-    synonyms: list[str] = Field(default_factory=list)
+    term: str = Field(description="The phrase to look for; each word matches by lemma.")
+    synonyms: list[str] = Field(
+        default_factory=list, description="Other phrases that count as the same evidence."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -119,7 +145,7 @@ class Criterion(_Model):
     """A shared rubric criterion, referenced from questions by id."""
 
     id: Id
-    title: str
+    title: str = Field(description="The criterion's name, shown beside its score.")
     scale: Id | None = Field(
         default=None, description="Scale id; defaults to the pack's first scale."
     )
@@ -127,35 +153,45 @@ class Criterion(_Model):
     descriptors: list[Text] = Field(
         description="What each level of the scale looks like, lowest level first."
     )
-    signals: list[Signal] = Field(default_factory=list)
+    signals: list[Signal] = Field(default_factory=list, description=_SIGNALS)
 
 
 class RubricItem(_Model):
     """One rubric line: either `ref` to a shared criterion, or an inline criterion with `id`."""
 
-    ref: Id | None = None
-    id: Id | None = None
+    ref: Id | None = Field(
+        default=None, description="A shared criterion's id; leave out the inline fields then."
+    )
+    id: Id | None = Field(default=None, description="An inline criterion's id (instead of ref).")
     weight: float = Field(default=1.0, description="Relative weight; normalised per question.")
-    title: str | None = None
-    scale: Id | None = None
-    description: Text | None = None
-    descriptors: list[Text] | None = None
-    signals: list[Signal] | None = None
+    title: str | None = Field(default=None, description="Inline criterion: its name.")
+    scale: Id | None = Field(
+        default=None, description="Inline criterion: scale id; defaults to the first scale."
+    )
+    description: Text | None = Field(default=None, description="Inline criterion: what it judges.")
+    descriptors: list[Text] | None = Field(
+        default=None, description="Inline criterion: one per level of its scale, lowest first."
+    )
+    signals: list[Signal] | None = Field(default=None, description=_SIGNALS)
 
 
 class Complexity(_Model):
-    time: str
-    space: str
+    """Big-O cost of an approach, as text."""
+
+    time: str = Field(description="Time cost, e.g. 'O(n log n)' (quote it in a {...} mapping).")
+    space: str = Field(description="Extra space, e.g. 'O(1)'.")
 
 
 class Approach(_Model):
     """One way to solve the problem, with its trade-offs."""
 
     id: Id
-    title: str
+    title: str = Field(description="The approach's name, e.g. 'Hash map of complements'.")
     summary: Markdown
-    tradeoffs: list[Text] = Field(default_factory=list)
-    complexity: Complexity | None = None
+    tradeoffs: list[Text] = Field(
+        default_factory=list, description="Its strengths and weaknesses, one per item."
+    )
+    complexity: Complexity | None = Field(default=None, description="Its time and space cost.")
     solution: Text | None = Field(
         default=None,
         description="Code, shown as written (coding questions), or a model answer in Markdown "
@@ -191,12 +227,16 @@ class ReferenceAnswer(_Model):
 class Signature(_Model):
     """How a coding answer is called: `function(*args)`."""
 
-    language: Literal["python"] = "python"
-    function: str
+    language: Literal["python"] = Field(
+        default="python", description="The answer's language; only Python today."
+    )
+    function: str = Field(description="The function the candidate writes and the tests call.")
     params: list[str] = Field(
         description="Parameter names, optionally annotated: 'nums: list[int]'."
     )
-    returns: str | None = None
+    returns: str | None = Field(
+        default=None, description="The return annotation shown in the starter, e.g. 'int'."
+    )
     starter: Text | None = Field(default=None, description="Starter code; generated if absent.")
 
     @property
@@ -221,33 +261,46 @@ class TestCase(_Model):
     __test__ = False  # not a pytest class
 
     id: Id
-    visibility: Visibility = "hidden"
-    args: list[Any]
-    expected: Any
-    compare: Literal["exact", "unordered", "approx"] = "exact"
-    description: str | None = None
+    visibility: Visibility = Field(
+        default="hidden",
+        description="sample tests are shown to the candidate and run on demand; hidden on submit.",
+    )
+    args: list[Any] = Field(description="Positional arguments (data, never code); $gen allowed.")
+    expected: Any = Field(description="The return value that passes; $gen allowed.")
+    compare: Literal["exact", "unordered", "approx"] = Field(
+        default="exact", description="How the result is compared with expected."
+    )
+    description: str | None = Field(
+        default=None, description="What the test checks; shown when it fails."
+    )
 
 
 class Limits(_Model):
     """Limits for running a coding answer: wall time per test; memory and output per run."""
 
-    time_s: float = Field(default=2.0, gt=0, le=60)
-    memory_mb: int = Field(default=256, ge=16, le=4096)
-    output_kb: int = Field(default=64, ge=1, le=10240)
+    time_s: float = Field(default=2.0, gt=0, le=60, description="Wall-clock seconds per test.")
+    memory_mb: int = Field(
+        default=256, ge=16, le=4096, description="Memory for the whole run, in MiB."
+    )
+    output_kb: int = Field(
+        default=64, ge=1, le=10240, description="Printed output allowed per run, in KiB."
+    )
 
 
 class Choice(_Model):
+    """One option of a multiple-choice question."""
+
     id: Id
     text: Text
-    correct: bool = False
+    correct: bool = Field(default=False, description="True for a right option.")
     feedback: Text
 
 
 class _QuestionBase(_Model):
     id: Id
-    title: str
-    difficulty: Difficulty
-    tags: list[str] = Field(default_factory=list)
+    title: str = Field(description="The question's title, shown in the list and the round.")
+    difficulty: Difficulty = Field(description="easy, medium or hard.")
+    tags: list[Tag] = Field(default_factory=list, description="Topics, for filtering.")
     time_limit_min: float | None = Field(
         default=None, gt=0, le=240, description="Defaults by kind (coding 30, design 45, ...)."
     )
@@ -255,13 +308,22 @@ class _QuestionBase(_Model):
     hints: list[Text] = Field(
         default_factory=list, description="Progressive: gentlest first; shown as written."
     )
-    rubric: list[RubricItem] = Field(default_factory=list)
-    approaches: list[Approach] = Field(default_factory=list)
-    reference_answers: list[ReferenceAnswer] = Field(default_factory=list)
+    rubric: list[RubricItem] = Field(
+        default_factory=list, description="The criteria this question is scored on."
+    )
+    approaches: list[Approach] = Field(
+        default_factory=list, description="Ways to solve it, shown after an answer."
+    )
+    reference_answers: list[ReferenceAnswer] = Field(
+        default_factory=list,
+        description="Graded candidate answers, scored by an expert, for interviewer rounds.",
+    )
     interviewer_notes: Markdown = Field(
         default="", description="What an interviewer looks for (Markdown)."
     )
-    follow_ups: list[Text] = Field(default_factory=list)
+    follow_ups: list[Text] = Field(
+        default_factory=list, description="Questions an interviewer could ask next."
+    )
 
     @property
     def time_limit(self) -> float:
@@ -270,36 +332,40 @@ class _QuestionBase(_Model):
 
 
 class CodingQuestion(_QuestionBase):
-    kind: Literal["coding"]
-    signature: Signature
-    tests: list[TestCase] = Field(min_length=1)
-    limits: Limits = Field(default_factory=Limits)
+    kind: Literal["coding"] = Field(description=_KIND)
+    signature: Signature = Field(description="How the answer is called: function and params.")
+    tests: list[TestCase] = Field(min_length=1, description="Sample and hidden tests, as data.")
+    limits: Limits = Field(default_factory=Limits, description="Time, memory and output limits.")
 
 
 class SystemDesignQuestion(_QuestionBase):
-    kind: Literal["system_design"]
+    kind: Literal["system_design"] = Field(description=_KIND)
 
 
 class BehavioralQuestion(_QuestionBase):
-    kind: Literal["behavioral"]
-    competency: str | None = None
+    kind: Literal["behavioral"] = Field(description=_KIND)
+    competency: str | None = Field(
+        default=None, description="The competency it probes, e.g. 'conflict'."
+    )
 
 
 class ConceptQuestion(_QuestionBase):
-    kind: Literal["concept"]
+    kind: Literal["concept"] = Field(description=_KIND)
 
 
 class MultipleChoiceQuestion(_QuestionBase):
-    kind: Literal["multiple_choice"]
-    select: Literal["single", "multiple"] = "single"
-    choices: list[Choice] = Field(min_length=2)
+    kind: Literal["multiple_choice"] = Field(description=_KIND)
+    select: Literal["single", "multiple"] = Field(
+        default="single", description="single: one right option; multiple: any number."
+    )
+    choices: list[Choice] = Field(min_length=2, description="The options, in display order.")
     explanation: Markdown = ""
 
 
 class Turn(_Model):
     """One thing said in a recorded interview, in order."""
 
-    speaker: Literal["interviewer", "candidate"]
+    speaker: Literal["interviewer", "candidate"] = Field(description="Who speaks.")
     text: Text
     at_s: float | None = Field(
         default=None, ge=0, description="Seconds since the interview started (optional)."
@@ -338,19 +404,23 @@ class MomentKind(_Model):
     """A moment kind the pack adds to the built-in ones."""
 
     id: Id
-    title: str
-    description: str = ""
+    title: str = Field(description="The kind's name, shown when flagging.")
+    description: str = Field(default="", description="What this kind of moment is.")
     good: bool = Field(default=False, description="True for good practice, false for a mistake.")
 
 
 class RecordedInterviewQuestion(_QuestionBase):
     """A whole interview to shadow: its turns, the expert's debrief and marked moments."""
 
-    kind: Literal["recorded_interview"]
-    interview_kind: Literal["coding", "system_design", "behavioral"]
-    turns: list[Turn] = Field(min_length=1)
-    debrief: Debrief
-    moments: list[Moment] = Field(default_factory=list)
+    kind: Literal["recorded_interview"] = Field(description=_KIND)
+    interview_kind: Literal["coding", "system_design", "behavioral"] = Field(
+        description="What kind of interview was recorded."
+    )
+    turns: list[Turn] = Field(min_length=1, description="What was said, in order.")
+    debrief: Debrief = Field(description="The experienced interviewer's scores of the candidate.")
+    moments: list[Moment] = Field(
+        default_factory=list, description="Turns the expert marked, good or bad (at least one)."
+    )
 
 
 Question = Annotated[
@@ -401,11 +471,15 @@ class PairSettings(_Model):
 class Pack(_Model):
     """A whole question pack file."""
 
-    schema_version: Literal[1]
-    pack: PackInfo
-    scales: list[Scale] = Field(default_factory=list)
-    criteria: list[Criterion] = Field(default_factory=list)
-    questions: list[Question] = Field(default_factory=list)
+    schema_version: Literal[1] = Field(description="The pack format's version: 1.")
+    pack: PackInfo = Field(description="The pack's id, title, version, authors and licence.")
+    scales: list[Scale] = Field(
+        default_factory=list, description="Scoring scales; the first is the default."
+    )
+    criteria: list[Criterion] = Field(
+        default_factory=list, description="Shared rubric criteria, used with {ref: id}."
+    )
+    questions: list[Question] = Field(default_factory=list, description="The questions.")
     pair: PairSettings | None = Field(
         default=None, description="Pair-practice settings: interviewer rubric, private levels."
     )
