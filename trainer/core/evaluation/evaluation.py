@@ -4,8 +4,11 @@ It keeps the automatic evidence (tests, choices, signals, hints, time) and the r
 scored by each source separately, then merges them into one final score.
 
 **Sources.** ``"self"`` (solo self-assessment), ``"partner"`` (pair mode), ``"interviewer"``,
-``"reference"`` (a pack's reference scores) and ``"auto"`` (the trainer's correctness
-suggestion, see `evidence`).
+``"reference"`` (a pack's reference scores) and ``"auto"`` (the trainer's suggestions, see
+`evidence`: a coding run's correctness level, and for a written answer the model grader's
+level or, without one, the level its signals suggest; at most one per criterion). A signal
+suggestion is shown, never counted: words are not understanding, so it does not fill an
+unscored criterion; tests and the model's suggestion (with its quote from the answer) do.
 
 **Precedence for the final score**, per criterion, highest first:
 interviewer > partner > self > auto. A person's score always wins; the auto suggestion fills a
@@ -23,7 +26,7 @@ even after a pack changed.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal, get_args
@@ -39,13 +42,15 @@ from trainer.core.evaluation.evidence import (
     grade_choices,
     hint_usage,
     signal_items,
+    suggest_from_signals,
+    suggestion_items,
     time_usage,
 )
 from trainer.core.evaluation.results import RunResult
 from trainer.core.evaluation.scoring import RubricScore, from_plain, score_rubric, to_plain
 from trainer.core.evaluation.signals import SignalCoverage, signal_coverage
 from trainer.core.packs.model import AnyQuestion, CodingQuestion, MultipleChoiceQuestion, Pack
-from trainer.core.packs.resolve import resolve_rubric
+from trainer.core.packs.resolve import ResolvedCriterion, resolve_rubric
 
 ScoreSource = Literal["self", "partner", "interviewer", "reference", "auto"]
 SOURCES: tuple[ScoreSource, ...] = get_args(ScoreSource)
@@ -96,7 +101,16 @@ class Evaluation:
             items.extend(self.coding.items())
         if self.choices is not None:
             items.extend(self.choices.items())
-        items.extend(signal_items(self.signals))
+        suggested = suggestion_items(
+            self.suggestions, {cov.criterion_id: cov.title for cov in self.signals}
+        )
+        by_criterion: dict[str | None, list[EvidenceItem]] = {}
+        for item in suggested:
+            by_criterion.setdefault(item.criterion_id, []).append(item)
+        for item in signal_items(self.signals, self.suggestions):
+            items.append(item)
+            items.extend(by_criterion.pop(item.criterion_id, []))
+        items.extend(i for rest in by_criterion.values() for i in rest)
         items.extend(self.hints.items())
         items.extend(self.time.items())
         return tuple(items)
@@ -107,6 +121,30 @@ class Evaluation:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Evaluation:
         return from_plain(cls, data)
+
+
+def _suggestions(
+    criteria: Sequence[ResolvedCriterion],
+    coding: CodingEvidence | None,
+    coverage: Sequence[SignalCoverage],
+    model: Sequence[SuggestedScore],
+) -> tuple[SuggestedScore, ...]:
+    """At most one suggestion per criterion: tests, else the model, else the signals."""
+    out: dict[str, SuggestedScore] = {}
+    if coding is not None and coding.suggestion is not None:
+        out[coding.suggestion.criterion_id] = coding.suggestion
+    levels = {c.id: c.max_score for c in criteria}
+    for s in model:
+        if levels.get(s.criterion_id) == s.max_score and 1 <= s.score <= s.max_score:
+            out.setdefault(s.criterion_id, s)
+    for cov in coverage:
+        if cov.criterion_id in out or cov.criterion_id not in levels:
+            continue
+        lexical = suggest_from_signals(cov, levels[cov.criterion_id])
+        if lexical is not None:
+            out[cov.criterion_id] = lexical
+    order = {c.id: i for i, c in enumerate(criteria)}
+    return tuple(sorted(out.values(), key=lambda s: order.get(s.criterion_id, len(order))))
 
 
 def merge_scores(
@@ -137,14 +175,17 @@ def evaluate(
     elapsed_s: float = 0.0,
     scores: Mapping[str, Mapping[str, int | None]] | None = None,
     reference_id: str | None = None,
+    model: Sequence[SuggestedScore] = (),
 ) -> Evaluation:
     """Evaluate one answer to `question`.
 
     `scores` maps a source ("self", "partner", "interviewer", "reference") to criterion
     scores. `reference_id` names one of the question's reference answers whose scores become
     the "reference" source (for an interviewer round); pass it or scores["reference"], not
-    both. Raises ValueError for an unknown source, reference or out-of-range score, and for
-    evidence that does not fit the question's kind (a run for a non-coding question).
+    both. `model` holds the grader's suggestions (already checked against the answer); for a
+    criterion they replace the signal suggestion, never a person's score. Raises ValueError
+    for an unknown source, reference or out-of-range score, and for evidence that does not
+    fit the question's kind (a run for a non-coding question).
     """
     given = dict(scores or {})
     for src in given:
@@ -174,14 +215,14 @@ def evaluate(
     if isinstance(question, MultipleChoiceQuestion):
         choices = grade_choices(question, selected)
     coverage = signal_coverage(answer, criteria) if question.kind in FREE_TEXT_KINDS else []
-    suggestions = (coding.suggestion,) if coding is not None and coding.suggestion else ()
+    suggestions = _suggestions(criteria, coding, coverage, model)
 
     by_source: dict[ScoreSource, RubricScore] = {}
     for src in GIVEN_SOURCES:
         if src in given:
             by_source[src] = score_rubric(criteria, given[src], verdict_levels=levels)
-    if suggestions:
-        auto = {s.criterion_id: s.score for s in suggestions}
+    auto = {s.criterion_id: s.score for s in suggestions if s.fills}
+    if auto:
         by_source["auto"] = score_rubric(criteria, auto, verdict_levels=levels)
 
     final_scores, final_sources = merge_scores(by_source, [c.id for c in criteria])

@@ -1,8 +1,9 @@
 """Automatic evidence: what the trainer can tell about an answer before anyone scores it.
 
 Every piece says where it came from (`EvidenceItem.source`: tests, choices, signals, hints or
-time), so the result screen can label it. Evidence informs the person scoring; the only score
-it ever suggests is the one for the "correctness" criterion of a coding question.
+time), so the result screen can label it. Evidence informs the person scoring; a suggested
+score only fills a criterion nobody scored. Three things suggest: a coding run (the
+"correctness" criterion), the signals of a written answer, and the opt-in model grader.
 
 **Correctness suggestion** (criterion id exactly ``"correctness"``, ``n`` levels), by tier:
 
@@ -22,6 +23,16 @@ after an earlier test ended the process) count as not passed; a sample test amon
 blocks ``samples-passed``. Their visibility comes from `sample_ids` (the question's sample
 test ids, which `evaluate` passes); without it they are counted as hidden. A run that
 reports no tests and no failure suggests nothing.
+
+**Signal suggestion** (written answers: system design, behavioural, concept). For a criterion
+with at least two signals, of which ``m`` of ``k`` are mentioned plainly (a negated mention
+does not count), on ``n`` levels: level 1 when none is mentioned, else
+``1 + ceil(m / k * (n - 1))``; so on four levels 1 of 3 suggests 2, 2 of 3 suggests 3 and
+all suggests 4. A criterion with one signal gets no suggestion: one phrase is too thin to
+grade on. Signals are words, not understanding, so this is the weakest source: it is shown
+beside the criterion but never fills an unscored one, and a model's suggestion for the same
+criterion replaces it.
+`trainer pack check-suggestions` measures how often it agrees with the experts.
 
 **Choice grading.** Single select: correct (credit 1) when exactly one choice is selected and
 it is a correct one; anything else, including no selection or several, is credit 0. Multiple
@@ -49,9 +60,15 @@ from trainer.core.evaluation.signals import SignalCoverage
 from trainer.core.packs.model import MultipleChoiceQuestion
 from trainer.core.packs.resolve import ResolvedCriterion
 
-EvidenceSource = Literal["tests", "choices", "signals", "hints", "time"]
+EvidenceSource = Literal["tests", "choices", "signals", "model", "hints", "time"]
 Tone = Literal["good", "bad", "neutral"]
 CorrectnessTier = Literal["all-passed", "samples-passed", "some-passed", "none-passed"]
+#: What made a suggestion: a tier of a coding run, a written answer's signals, or the model.
+SuggestionRule = Literal[
+    "all-passed", "samples-passed", "some-passed", "none-passed", "signals", "model"
+]
+#: Signals a criterion needs before its coverage suggests a level.
+MIN_SIGNALS_TO_SUGGEST = 2
 
 #: The criterion id that receives the suggested score from a coding run.
 CORRECTNESS_ID = "correctness"
@@ -78,8 +95,19 @@ class SuggestedScore:
     criterion_id: str
     score: int
     max_score: int
-    rule: CorrectnessTier
+    rule: SuggestionRule
     reason: str
+    quote: str = ""  # model suggestions: the answer's words it rests on (verbatim)
+
+    @property
+    def fills(self) -> bool:
+        """Whether it fills a criterion nobody scored; a signal suggestion is only shown."""
+        return self.rule != "signals"
+
+    @property
+    def source_label(self) -> str:
+        """Who suggests it, as the result screen says it."""
+        return {"signals": "signals", "model": "model"}.get(self.rule, "tests")
 
 
 # --------------------------------------------------------------------------- coding
@@ -126,6 +154,38 @@ def suggest_correctness(
     drop = _TIER_DROP[tier]
     score = 1 if drop is None else max(1, max_score - drop)
     return SuggestedScore(CORRECTNESS_ID, score, max_score, tier, _TIER_REASON[tier])
+
+
+def suggest_from_signals(coverage: SignalCoverage, max_score: int) -> SuggestedScore | None:
+    """The level a written answer's signal coverage suggests (module docstring), or None."""
+    total = len(coverage.hits)
+    if total < MIN_SIGNALS_TO_SUGGEST or max_score < 2:
+        return None
+    said = len(coverage.mentioned)
+    score = 1 if said == 0 else 1 + math.ceil(Fraction(said, total) * (max_score - 1))
+    return SuggestedScore(
+        coverage.criterion_id,
+        min(score, max_score),
+        max_score,
+        "signals",
+        f"{said} of {total} signals mentioned",
+    )
+
+
+def suggestion_items(
+    suggestions: Sequence[SuggestedScore], titles: dict[str, str]
+) -> tuple[EvidenceItem, ...]:
+    """One line per model suggestion (tests and signals word theirs in their own lines)."""
+    out: list[EvidenceItem] = []
+    for s in suggestions:
+        if s.rule != "model":
+            continue
+        title = titles.get(s.criterion_id, s.criterion_id)
+        text = f"Suggested {title}: {s.score} of {s.max_score} ({s.reason})"
+        if s.quote:
+            text += f' - "{s.quote}"'
+        out.append(EvidenceItem("model", "suggested-score", text, "neutral", s.criterion_id))
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -494,12 +554,15 @@ def format_duration(seconds: float) -> str:
 # --------------------------------------------------------------------------- signals
 
 
-def signal_items(coverage: Sequence[SignalCoverage]) -> tuple[EvidenceItem, ...]:
+def signal_items(
+    coverage: Sequence[SignalCoverage], suggestions: Sequence[SuggestedScore] = ()
+) -> tuple[EvidenceItem, ...]:
     """One item per criterion: the signals mentioned, mentioned only negated, and missed.
 
     A negated mention ("I didn't write tests") is listed as "mentioned, negated" and counts
-    as not covered for the tone.
+    as not covered for the tone. The level the signals suggest ends the line.
     """
+    suggested = {s.criterion_id: s for s in suggestions if s.rule == "signals"}
     out: list[EvidenceItem] = []
     for cov in coverage:
         if not cov.hits:
@@ -510,6 +573,9 @@ def signal_items(coverage: Sequence[SignalCoverage]) -> tuple[EvidenceItem, ...]
             text += f"; mentioned, negated: {', '.join(cov.negated)}"
         if cov.missed:
             text += f"; does not mention {', '.join(cov.missed)}"
+        level = suggested.get(cov.criterion_id)
+        if level is not None:
+            text += f"; suggests {level.score} of {level.max_score}"
         uncovered = cov.missed or cov.negated
         tone: Tone = "good" if not uncovered else ("neutral" if cov.mentioned else "bad")
         out.append(EvidenceItem("signals", "signals", text, tone, cov.criterion_id))

@@ -109,6 +109,8 @@ class ResultScreen(RoundScreen):
             return
         pending = "Running every test (sample and hidden)…" if self._full_run_pending else ""
         self.query_one(EvidenceView).show(ev, pending)
+        if self.criteria:
+            self.query_one(RubricScorer).show_suggestions(ev.suggestions)
         final = ev.final
         if ev.overall is None:
             text = styled("score: not yet", "$text-muted")

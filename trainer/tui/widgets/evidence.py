@@ -16,6 +16,7 @@ _SOURCE = {
     "tests": "tests",
     "choices": "choices",
     "signals": "signals",
+    "model": "model",
     "hints": "hints",
     "time": "time",
 }
@@ -89,7 +90,7 @@ def evidence_content(ev: Evaluation) -> Content:
         lines.append(
             styled(f"{mark} ", style) + styled(f"[{source}] ", "$text-muted") + safe(item.message)
         )
-        cov = coverage.get(item.criterion_id or "") if item.source == "signals" else None
+        cov = coverage.get(item.criterion_id or "") if item.code == "signals" else None
         if cov is not None:
             lines.extend(signal_context(cov))
     return Content("\n").join(lines) if lines else styled("No automatic evidence.", "$text-muted")

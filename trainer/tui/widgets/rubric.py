@@ -18,6 +18,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from trainer.core.evaluation.evidence import SuggestedScore
 from trainer.core.packs.resolve import ResolvedCriterion
 from trainer.tui.safe import safe, styled
 
@@ -70,6 +71,7 @@ class CriterionRow(Vertical, can_focus=True):
         self.reference = reference
         self.show_weight = show_weight
         self.compact = compact
+        self.suggestion: SuggestedScore | None = None
 
     def compose(self) -> ComposeResult:
         c = self.criterion
@@ -102,18 +104,33 @@ class CriterionRow(Vertical, can_focus=True):
         self._refresh()
         self.post_message(RubricScorer.Scored(self.criterion.id, level))
 
+    def suggest(self, suggestion: SuggestedScore | None) -> None:
+        """Show what the trainer suggests for this criterion (tests, signals or the model)."""
+        if suggestion != self.suggestion:
+            self.suggestion = suggestion
+            if self.is_mounted:
+                self._refresh()
+
     def _refresh(self) -> None:
         for line in self.query(LevelLine):
             line.set_class(line.level == self.level, "-chosen")
             line.refresh()
         status = self.query_one(".criterion-status", Static)
         if self.level is None:
-            status.update(
-                styled(f"not scored yet: press 1-{self.criterion.max_score}", "italic $text-muted")
+            text = styled(
+                f"not scored yet: press 1-{self.criterion.max_score}", "italic $text-muted"
             )
         else:
             name = self.criterion.levels[self.level - 1]
-            status.update(styled(f"your score: {self.level} ({name})", "bold $success"))
+            text = styled(f"your score: {self.level} ({name})", "bold $success")
+        s = self.suggestion
+        if s is not None and 1 <= s.score <= len(self.criterion.levels):
+            who = "model suggestion" if s.rule == "model" else f"{s.source_label} suggest"
+            text += styled(f"  · {who}: ", "$text-muted") + styled(
+                f"{s.score} ({self.criterion.levels[s.score - 1]})", "bold $accent"
+            )
+            text += safe(f" - {s.reason}", "$text-muted", one_line=True)
+        status.update(text)
 
 
 class RubricScorer(Vertical):
@@ -156,6 +173,12 @@ class RubricScorer(Vertical):
             self.scores.pop(event.criterion_id, None)
         else:
             self.scores[event.criterion_id] = event.level
+
+    def show_suggestions(self, suggestions: Sequence[SuggestedScore]) -> None:
+        """Put each suggestion beside its criterion; a criterion without one shows none."""
+        by_id = {s.criterion_id: s for s in suggestions}
+        for row in self.query(CriterionRow):
+            row.suggest(by_id.get(row.criterion.id))
 
     def focus_first(self) -> None:
         rows = list(self.query(CriterionRow))
