@@ -19,6 +19,11 @@ from trainer.core.text import make_visible
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from trainer.core.diagnostics import Diagnostic
+    from trainer.core.packs.model import Pack
+    from trainer.core.packs.validate import ExtraCheck
+    from trainer.core.packs.yamlsafe import SourceDocument
+
 # Loading packs (YAML, pydantic) and Rich are imported inside the commands that need
 # them, so `trainer --help`, the TUI's start-up and the JSON outputs do not pay for them.
 
@@ -112,8 +117,9 @@ def validate(
         raise typer.Exit(2)
 
     from trainer.cli.report import as_github, as_json, as_parsable, display_path, print_text
+    from trainer.core.evaluation.signal_check import check_signals
 
-    extra_check = None
+    checks: list[ExtraCheck] = [check_signals]
     tally = None
     if run:
         from functools import partial
@@ -121,7 +127,11 @@ def validate(
         from trainer.core.evaluation.pack_run import RunTally, check_pack_solutions
 
         tally = RunTally()
-        extra_check = partial(check_pack_solutions, tally=tally)
+        checks.append(partial(check_pack_solutions, tally=tally))
+
+    def extra_check(pack: Pack, source: SourceDocument, name: str) -> list[Diagnostic]:
+        return [d for check in checks for d in check(pack, source, name)]
+
     from trainer.core.packs.validate import validate_files
 
     report = validate_files(

@@ -77,6 +77,8 @@ RULES: dict[str, tuple[Severity, str]] = {
     "turn-blank": (E, "a turn says something"),
     "turns-few": (INFO, "a recorded interview has enough turns to shadow (20 or more)"),
     "interview-one-sided": (E, "both the interviewer and the candidate speak"),
+    "signal-missed-by-hire": (W, "a signal appears in some reference answer scored hire on it"),
+    "signal-in-every-no-hire": (W, "a signal is not in every reference answer scored no hire"),
 }
 
 #: Findings of the loading stages (file, YAML, schema) and of `validate --run`; all errors.
