@@ -73,6 +73,30 @@ def _err() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _pack_paths(paths: list[Path] | None) -> list[Path]:
+    """The pack files named (folders expanded; default the built-in packs); exit 2 if none."""
+    from rich.text import Text
+
+    files: list[Path] = []
+    missing: list[Path] = []
+    for path in paths or [builtin_packs_dir()]:
+        if path.is_dir():
+            found = pack_files(path)
+            if not found:
+                _err().print(Text(f"trainer: no .yaml pack files in {path}"))
+                raise typer.Exit(2)
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            missing.append(path)
+    if missing:
+        for path in missing:
+            _err().print(Text(f"trainer: no such file or folder: {path}"))
+        raise typer.Exit(2)
+    return files
+
+
 @app.command()
 def validate(
     paths: Annotated[
@@ -98,23 +122,7 @@ def validate(
     """
     from rich.text import Text
 
-    files: list[Path] = []
-    missing: list[Path] = []
-    for path in paths or [builtin_packs_dir()]:
-        if path.is_dir():
-            found = pack_files(path)
-            if not found:
-                _err().print(Text(f"trainer: no .yaml pack files in {path}"))
-                raise typer.Exit(2)
-            files.extend(found)
-        elif path.exists():
-            files.append(path)
-        else:
-            missing.append(path)
-    if missing:
-        for path in missing:
-            _err().print(Text(f"trainer: no such file or folder: {path}"))
-        raise typer.Exit(2)
+    files = _pack_paths(paths)
 
     from trainer.cli.report import as_github, as_json, as_parsable, display_path, print_text
     from trainer.core.evaluation.signal_check import check_signals
@@ -391,3 +399,97 @@ def _shown_file(row: dict[str, object]) -> str:
     """A built-in pack's file name alone, so the table fits 80 columns; others in full."""
     file = str(row["file"])
     return Path(file).name if row["origin"] == "built-in" else file
+
+
+_KIND_NAMES = {"system_design": "system design", "behavioral": "behavioural", "concept": "concept"}
+
+
+@app.command("check-suggestions")
+def check_suggestions(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Pack files or folders. Default: the built-in packs.", show_default=False
+        ),
+    ] = None,
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        ListFormat.table
+    ),
+) -> None:
+    """Suggested levels against the experts': every graded answer to a written question.
+
+    For the signals (always) and the model grader (when one is configured), per kind and
+    overall: how many expert scores got a suggestion, the share suggested exactly, and the
+    mean absolute error in levels.
+    """
+    from rich.text import Text
+
+    from trainer.cli.report import display_path
+    from trainer.core.evaluation.suggestion_check import compare, constant_baseline, summary
+    from trainer.core.packs.catalog import check_file
+
+    packs = []
+    skipped: list[str] = []
+    for path in _pack_paths(paths):
+        checked = check_file(path, display=display_path(path))
+        if checked.pack is None or checked.first_error is not None:
+            first = checked.first_error
+            skipped.append(f"{checked.file}: {first.message if first else 'not loaded'}")
+            continue
+        packs.append(checked.pack)
+    comparisons = compare(packs)
+    table = summary(comparisons)
+    answers = len({(c.pack_id, c.question_id, c.answer_id) for c in comparisons})
+    floor = constant_baseline(comparisons)
+    if fmt is ListFormat.json:
+        doc = {
+            "format_version": 1,
+            "answers": answers,
+            "baseline": None if floor is None else {"level": floor[0], **floor[1].to_json()},
+            "methods": {
+                method: {kind: figures.to_json() for kind, figures in rows.items()}
+                for method, rows in table.items()
+            },
+            "skipped": skipped,
+        }
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    out = _out()
+    out.print(Text(f"Suggested levels against the experts' on {answers} graded written answers"))
+    if not table:
+        out.print(Text("No graded answers to written questions in these packs.", style="dim"))
+    for method, rows in table.items():
+        out.print(Text(f"\n{method}", style="bold"))
+        out.print(
+            Text(f"  {'kind':15} {'scores':>6} {'suggested':>12} {'exact':>7} {'mean error':>11}")
+        )
+        for kind, figures in rows.items():
+            coverage = figures.coverage
+            exact = figures.exact_rate
+            error = figures.mean_abs_error
+            out.print(
+                Text(
+                    f"  {_KIND_NAMES.get(kind, kind):15} {figures.scored:>6} "
+                    f"{figures.suggested:>5} ({_pct(coverage):>4}) {_pct(exact):>7} "
+                    f"{'-' if error is None else f'{float(error):.2f}':>11}"
+                )
+            )
+    if floor is not None:
+        level, figures = floor
+        error = figures.mean_abs_error
+        out.print(
+            Text(
+                f"\nfloor: always level {level} (the experts' commonest): exact "
+                f"{_pct(figures.exact_rate)}, mean error "
+                f"{'-' if error is None else f'{float(error):.2f}'}",
+                style="dim",
+            )
+        )
+    for note in skipped:
+        _err().print(Text(f"trainer: skipped {make_visible(note, keep_newlines=False)}"))
+
+
+def _pct(value: object) -> str:
+    from fractions import Fraction
+
+    return "-" if not isinstance(value, Fraction) else f"{round(float(value) * 100)}%"
