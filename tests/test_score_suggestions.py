@@ -3,6 +3,8 @@ model grader (fills only what no person scored, and replaces the signals' level)
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.test_evaluation import small_pack
@@ -10,6 +12,14 @@ from trainer.core.evaluation.evaluation import evaluate
 from trainer.core.evaluation.evidence import SuggestedScore, suggest_from_signals
 from trainer.core.evaluation.signals import signal_coverage
 from trainer.core.packs.resolve import ResolvedCriterion
+from trainer.core.session import (
+    AnswerChanged,
+    ModelGraded,
+    Scored,
+    Session,
+    SessionError,
+    Submitted,
+)
 
 FOUR = ("Strong no hire", "Leaning no hire", "Leaning hire", "Strong hire")
 
@@ -104,3 +114,44 @@ def test_model_suggestion_that_does_not_fit_the_rubric_is_ignored(bad: Suggested
     ev = evaluate(pack, pack.questions[0], answer="For example.", model=[bad])
     assert all(s.rule != "model" for s in ev.suggestions)
     assert ev.final.overall is None
+
+
+# -- the session's ModelGraded event -------------------------------------------------------
+
+
+def _session(qid: str, role: str = "candidate") -> Session:
+    from tests.test_session import EXAMPLE, FakeClock, make_session
+    from trainer.core.packs.loader import load_pack_file
+
+    loaded = load_pack_file(EXAMPLE)
+    assert loaded.pack is not None
+    return make_session(loaded.pack, [(qid, role)], FakeClock())
+
+
+def test_model_graded_fills_after_submit_and_survives_a_later_score() -> None:
+    session = _session("design-paste-bin")
+    session.apply(AnswerChanged("Estimate QPS and storage first; discuss retention."))
+    with pytest.raises(SessionError):
+        session.apply(ModelGraded((model("requirements", 3, 4),)))  # not submitted yet
+    session.apply(Submitted())
+    criteria = session.criteria()
+    first = criteria[0]
+    suggestion = model(first.id, 2, first.max_score)
+    session.apply(ModelGraded((suggestion,)))
+    ev = session.current.evaluation
+    assert ev is not None and ev.final.score_of(first.id) == 2
+    assert ev.final_sources[first.id] == "auto"
+    session.apply(Scored(first.id, first.max_score))  # the person's score wins from now on
+    ev = session.current.evaluation
+    assert ev is not None and ev.final.score_of(first.id) == first.max_score
+    assert session.current.model_suggestions == (suggestion,)
+    data = session.current.to_dict()
+    assert data["model_suggestions"][0]["criterion_id"] == first.id
+    json.dumps(data)
+
+
+def test_model_graded_refuses_a_coding_round() -> None:
+    session = _session("pair-sum")
+    session.apply(Submitted())
+    with pytest.raises(SessionError):
+        session.apply(ModelGraded((model("correctness", 4, 4),)))

@@ -16,11 +16,12 @@ Phases:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 from trainer.core.evaluation.calibration import Calibration, calibrate, calibrate_question
-from trainer.core.evaluation.evaluation import Evaluation, evaluate
+from trainer.core.evaluation.evaluation import FREE_TEXT_KINDS, Evaluation, evaluate
+from trainer.core.evaluation.evidence import SuggestedScore
 from trainer.core.evaluation.results import RunResult
 from trainer.core.packs.model import (
     MultipleChoiceQuestion,
@@ -84,6 +85,14 @@ class SampleRunCompleted:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelGraded:
+    """The opt-in model grader's suggestions for the submitted answer (already checked:
+    levels in range, quotes found in the answer). They fill only criteria nobody scored."""
+
+    suggestions: tuple[SuggestedScore, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Scored:
     criterion_id: str
     level: int | None
@@ -122,6 +131,7 @@ Event = (
     | Submitted
     | RunCompleted
     | SampleRunCompleted
+    | ModelGraded
     | Scored
     | FeedbackChanged
     | RoundFinished
@@ -168,6 +178,7 @@ class RoundState:
     turns_shown: int = 0  # shadow rounds: how many turns the user has seen
     flags: FlagSet = field(default_factory=FlagSet)  # shadow rounds: the user's flags
     shadow: ShadowResult | None = None  # shadow rounds: flags against the expert's moments
+    model_suggestions: tuple[SuggestedScore, ...] = ()  # from the opt-in grader, if any
 
     def elapsed(self, now: float) -> float:
         if self.elapsed_at_submit is not None:
@@ -180,8 +191,17 @@ class RoundState:
         return self.time_limit_s - self.elapsed(now)
 
     def to_dict(self) -> dict[str, Any]:
-        skip = ("evaluation", "calibration", "run", "last_sample_run", "flags", "shadow")
+        skip = (
+            "evaluation",
+            "calibration",
+            "run",
+            "last_sample_run",
+            "flags",
+            "shadow",
+            "model_suggestions",
+        )
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+        data["model_suggestions"] = [asdict(s) for s in self.model_suggestions]
         data["scores"] = dict(self.scores)
         data["flags"] = self.flags.to_list()
         data["shadow"] = self.shadow.to_dict() if self.shadow else None
@@ -284,6 +304,12 @@ class Session:
                 self._need(rnd, "reviewing")
                 self._need_coding(rnd)  # before storing it: evaluate would reject it forever
                 rnd.run = run
+                self._evaluate(rnd)
+            case ModelGraded(suggestions=suggestions):
+                self._need(rnd, "reviewing")
+                if rnd.kind not in FREE_TEXT_KINDS:
+                    raise SessionError("the model grades written answers only")
+                rnd.model_suggestions = tuple(s for s in suggestions if s.rule == "model")
                 self._evaluate(rnd)
             case Scored(criterion_id=cid, level=level):
                 self._score(rnd, cid, level)
@@ -436,4 +462,5 @@ class Session:
             hints_used=rnd.hints_shown,
             elapsed_s=rnd.elapsed_at_submit or 0.0,
             scores={source: dict(rnd.scores)} if rnd.scores else None,
+            model=rnd.model_suggestions,
         )
