@@ -81,7 +81,7 @@ JURISDICTION_LAWS: dict[str, tuple[str, ...]] = {
         r"Immigration, Asylum and Nationality Act",
         r"UK GDPR",
     ),
-    "eu": (r"\bGDPR\b",),
+    "eu": (r"\bGDPR\b", r"Directive \(EU\) 2023/970"),
     "germany": (r"\bAGG\b",),
 }
 
