@@ -47,7 +47,7 @@ def suggested(answer: str, signals: list[str], levels: tuple[str, ...] = FOUR) -
 @pytest.mark.parametrize(
     ("answer", "level"),
     [
-        ("Nothing relevant here.", 1),
+        ("Nothing relevant here.", 2),  # no evidence: below the middle, not the floor
         ("We added a cache.", 2),
         ("We added a cache and a queue.", 3),
         ("We added a cache, a queue and a replica.", 4),
@@ -58,7 +58,8 @@ def test_signal_level_on_four_levels(answer: str, level: int) -> None:
 
 
 def test_a_negated_mention_does_not_raise_the_level() -> None:
-    assert suggested("We did not add a cache, nor a queue.", ["cache", "queue"]) == 1
+    assert suggested("We did not add a cache, nor a queue.", ["cache", "queue"]) == 2
+    assert suggested("We added a cache, not a queue.", ["cache", "queue"]) == 3
 
 
 def test_one_signal_is_too_thin_to_suggest() -> None:
@@ -70,6 +71,8 @@ def test_other_scales() -> None:
     assert suggested("cache queue", ["cache", "queue", "replica", "shard"], five) == 3
     assert suggested("cache", ["cache", "queue"], ("No", "Yes")) == 2
     assert suggested("", ["cache", "queue"], ("No", "Yes")) == 1
+    assert suggested("", ["cache", "queue"], five) == 2
+    assert suggested("", ["cache", "queue"], ("No", "Maybe", "Yes")) == 1
 
 
 def test_signal_suggestion_is_shown_but_never_fills_the_score() -> None:

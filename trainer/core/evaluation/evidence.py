@@ -26,10 +26,12 @@ reports no tests and no failure suggests nothing.
 
 **Signal suggestion** (written answers: system design, behavioural, concept). For a criterion
 with at least two signals, of which ``m`` of ``k`` are mentioned plainly (a negated mention
-does not count), on ``n`` levels: level 1 when none is mentioned, else
-``1 + ceil(m / k * (n - 1))``; so on four levels 1 of 3 suggests 2, 2 of 3 suggests 3 and
-all suggests 4. A criterion with one signal gets no suggestion: one phrase is too thin to
-grade on. Signals are words, not understanding, so this is the weakest source: it is shown
+does not count), on ``n`` levels: ``1 + ceil(m / k * (n - 1))``, so on four levels 1 of 3
+suggests 2, 2 of 3 suggests 3 and all suggests 4. When none is mentioned it suggests the
+level below the middle, ``max(1, n // 2)`` (2 of 4), not the lowest: missing words are an
+absence of evidence, not proof of the worst answer (on the built-in packs this also halves
+the misses on weak answers, which experts mostly score 2). A criterion with one signal gets
+no suggestion: one phrase is too thin to grade on. Signals are words, not understanding, so this is the weakest source: it is shown
 beside the criterion but never fills an unscored one, and a model's suggestion for the same
 criterion replaces it.
 `trainer pack check-suggestions` measures how often it agrees with the experts.
@@ -162,7 +164,10 @@ def suggest_from_signals(coverage: SignalCoverage, max_score: int) -> SuggestedS
     if total < MIN_SIGNALS_TO_SUGGEST or max_score < 2:
         return None
     said = len(coverage.mentioned)
-    score = 1 if said == 0 else 1 + math.ceil(Fraction(said, total) * (max_score - 1))
+    if said == 0:
+        score = max(1, max_score // 2)
+    else:
+        score = 1 + math.ceil(Fraction(said, total) * (max_score - 1))
     return SuggestedScore(
         coverage.criterion_id,
         min(score, max_score),
