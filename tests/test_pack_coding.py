@@ -4,11 +4,11 @@ The validator checks that a pack is well formed; these tests check that this pac
 the content it promises: the eighteen problems listed below (never fewer than fifteen),
 easy to hard over the core topics, each with enough sample and hidden tests, two or
 more working approaches, a deliberately slow approach proven slow by a large generated
-test on at least five of them, and a graded, imperfect candidate answer. The reference
-code is also run here, in-process on the pack's own tests (only the fast approaches;
-`pack validate --run` checks that the slow ones time out), so a wrong expected value
-cannot slip in. Each check returns a list of problems, and the mutation tests prove
-that every check can fail.
+test on at least five of them, and graded candidate answers: imperfect ones, and strong
+ones declared `expect: accepted`. The reference code is also run here, in-process on the
+pack's own tests (only the fast approaches; `pack validate --run` checks that the slow
+ones time out), so a wrong expected value cannot slip in. Each check returns a list of
+problems, and the mutation tests prove that every check can fail.
 """
 
 from __future__ import annotations
@@ -341,12 +341,19 @@ def solution_problems(question: CodingQuestion) -> list[str]:
 
 
 def flawed_answer_problems(question: CodingQuestion) -> list[str]:
-    """A graded answer is meant to be imperfect: it must fail at least one small test."""
-    return [
-        f"answer {ans.id!r} passes every test, so its rationale cannot be right"
-        for ans in question.reference_answers
-        if not _failures(ans.answer, question, small_only=True)
-    ]
+    """A flawed graded answer must fail at least one small test; one declared
+    `expect: accepted` (a strong answer) must pass every test, large ones included."""
+    problems: list[str] = []
+    for ans in question.reference_answers:
+        if ans.expect == "accepted":
+            failed = _failures(ans.answer, question)
+            if failed:
+                problems.append(f"answer {ans.id!r} is declared accepted but fails {failed}")
+        elif not _failures(ans.answer, question, small_only=True):
+            problems.append(
+                f"answer {ans.id!r} passes every test, so its rationale cannot be right"
+            )
+    return problems
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -411,6 +418,15 @@ def test_accepted_solutions_pass_every_test(pack: Pack, question_id: str) -> Non
 @pytest.mark.parametrize("question_id", QUESTION_IDS)
 def test_graded_answers_are_really_flawed(pack: Pack, question_id: str) -> None:
     assert flawed_answer_problems(_coding_question(pack, question_id)) == []
+
+
+@pytest.mark.parametrize("question_id", QUESTION_IDS)
+def test_interviewer_rounds_see_a_strong_and_a_flawed_answer(pack: Pack, question_id: str) -> None:
+    answers = _coding_question(pack, question_id).reference_answers
+    strong = [a for a in answers if a.label == "strong" and a.expect == "accepted"]
+    flawed = [a for a in answers if a.expect != "accepted"]
+    assert strong and flawed
+    assert all(max(a.scores.values()) == 4 and min(a.scores.values()) >= 3 for a in strong)
 
 
 def _question(data: dict[str, Any], index: int = 0) -> dict[str, Any]:
