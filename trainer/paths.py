@@ -20,6 +20,8 @@ ENV_DATA_DIR = "TRAINER_DATA_DIR"
 HISTORY_DB_NAME = "history.sqlite3"
 DRAFTS_DIR_NAME = "drafts"
 USER_PACKS_DIR_NAME = "packs"
+#: Settings (today only the opt-in model grader's `[grader]` table).
+CONFIG_FILE_NAME = "config.toml"
 
 
 def data_dir(override: Path | str | None = None) -> Path:

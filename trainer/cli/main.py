@@ -10,7 +10,7 @@ import typer
 
 from trainer import __version__
 from trainer.cli import history, pack, pair, stats
-from trainer.cli.options import DataDirOption, PacksOption
+from trainer.cli.options import DataDirOption, GraderModelOption, GraderOption, PacksOption
 
 app = typer.Typer(
     help="Practise technical interviews in the terminal, as candidate and as interviewer.",
@@ -67,6 +67,8 @@ def main(
     packs: PacksOption = None,
     due: DueOption = False,
     focus: FocusOption = None,
+    grader: GraderOption = None,
+    grader_model: GraderModelOption = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
@@ -82,6 +84,8 @@ def main(
             packs=packs,
             due=due,
             focus=focus,
+            grader=grader,
+            grader_model=grader_model,
         )
 
 
@@ -95,6 +99,8 @@ def practice(
     packs: PacksOption = None,
     due: DueOption = False,
     focus: FocusOption = None,
+    grader: GraderOption = None,
+    grader_model: GraderModelOption = None,
 ) -> None:
     """Open the practice app (the default command)."""
     if focus is not None and not due:
@@ -111,6 +117,8 @@ def practice(
             extra_packs=[Path(p) for p in packs or []],
             due=due,
             focus=focus.value if focus is not None else None,
+            grader_url=grader,
+            grader_model=grader_model,
         )
     )
 

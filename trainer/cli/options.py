@@ -17,6 +17,25 @@ DataDirOption = Annotated[
         show_envvar=False,
     ),
 ]
+GraderOption = Annotated[
+    str | None,
+    typer.Option(
+        "--grader",
+        metavar="URL",
+        help="Opt-in: an OpenAI-compatible endpoint (Ollama, llama.cpp, vLLM, LM Studio) that "
+        "suggests scores for written answers, e.g. http://127.0.0.1:11434/v1. Also "
+        "TRAINER_GRADER_URL or [grader] url in config.toml in the data folder. Unset: nothing "
+        "is sent anywhere.",
+    ),
+]
+GraderModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--grader-model",
+        metavar="NAME",
+        help="The model the grader runs (TRAINER_GRADER_MODEL; default: the server's default).",
+    ),
+]
 PacksOption = Annotated[
     list[Path] | None,
     typer.Option("--packs", help="Also load packs from this folder or file (repeatable)."),

@@ -6,16 +6,56 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from trainer.core.evaluation.grader import GraderConfig
     from trainer.tui.services import StartOptions
 
 
-def _run(data_dir: Path | None, extra_packs: list[Path], options: StartOptions) -> int:
+class _GraderSettingsError(Exception):
+    pass
+
+
+def _grader(url: str | None, model: str | None, data_dir: Path) -> GraderConfig | None:
+    """The opt-in grader from `--grader`, the environment or config.toml; None when unset.
+
+    Cheap when nothing is set (no import), so a bare `trainer` starts as fast as before.
+    """
+    import os
+
+    from trainer.paths import CONFIG_FILE_NAME
+
+    config_path = data_dir / CONFIG_FILE_NAME
+    if url is None and not os.environ.get("TRAINER_GRADER_URL") and not config_path.is_file():
+        return None
+    from trainer.core.evaluation.grader import GraderConfigError, grader_config
+
+    try:
+        return grader_config(url, model, environ=os.environ, config_path=config_path)
+    except GraderConfigError as exc:
+        raise _GraderSettingsError(str(exc)) from None
+
+
+def _run(
+    data_dir: Path | None,
+    extra_packs: list[Path],
+    options: StartOptions,
+    grader_url: str | None = None,
+    grader_model: str | None = None,
+) -> int:
     """Run the app on these services until it exits; the history is closed whatever happens."""
+    import sys
+
     from trainer.paths import data_dir as resolve_data_dir
+
+    folder = resolve_data_dir(data_dir)
+    try:
+        grader = _grader(grader_url, grader_model, folder)
+    except _GraderSettingsError as exc:
+        sys.stderr.write(f"trainer: grader settings: {exc}\n")
+        return 2
     from trainer.tui.app import TrainerApp
     from trainer.tui.services import Services
 
-    services = Services(data_dir=resolve_data_dir(data_dir), extra_packs=extra_packs)
+    services = Services(data_dir=folder, extra_packs=extra_packs, grader=grader)
     app = TrainerApp(services, options)
     try:
         app.run()
@@ -35,6 +75,8 @@ def launch(
     due: bool = False,
     focus: str | None = None,
     screen: str = "home",
+    grader_url: str | None = None,
+    grader_model: str | None = None,
 ) -> int:
     """`screen` "history" or "stats" opens that screen; `due` starts a review session."""
     from trainer.tui.services import StartOptions
@@ -50,7 +92,7 @@ def launch(
         focus=focus,
         screen=screen,
     )
-    return _run(data_dir, extra_packs, options)
+    return _run(data_dir, extra_packs, options, grader_url, grader_model)
 
 
 def launch_pair(

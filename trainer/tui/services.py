@@ -9,12 +9,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # keep pydantic and the packs out of the first frame's import path
+    from trainer.core.evaluation.grader import GraderConfig, GraderOutcome
     from trainer.core.evaluation.results import RunLimits, RunResult, TestSpec
+    from trainer.core.packs.resolve import ResolvedCriterion
     from trainer.core.selection import QuestionBank
     from trainer.core.storage.drafts import DraftStore
     from trainer.core.storage.history import HistoryStore
 
 RunTests = Callable[[str, str, "Sequence[TestSpec]", "RunLimits"], Awaitable["RunResult"]]
+#: (config, question title, prompt, written criteria, answer) -> outcome; blocking.
+GradeAnswer = Callable[
+    ["GraderConfig", str, str, "Sequence[ResolvedCriterion]", str], "GraderOutcome"
+]
 
 
 @dataclass
@@ -70,6 +76,8 @@ class Services:
     bank: QuestionBank | None = None
     pack_problems: list[str] = field(default_factory=list)
     history_notice: str = ""  # set when opening the history had to recover (shown once)
+    grader: GraderConfig | None = None  # the opt-in model grader; None sends nothing anywhere
+    grade_answer: GradeAnswer | None = None  # tests replace the call to the grader
     _history: HistoryStore | None = None
     _drafts: DraftStore | None = None
 
@@ -120,6 +128,35 @@ class Services:
         from trainer.core.evaluation.runner import run_tests_async
 
         return await run_tests_async(code, function, tests, limits)
+
+    async def grade(
+        self, title: str, prompt: str, criteria: Sequence[ResolvedCriterion], answer: str
+    ) -> GraderOutcome | None:
+        """The grader's suggestions, off the UI thread; None when no grader is configured.
+
+        Never raises: a failed call comes back as an outcome with its one-line error.
+        """
+        if self.grader is None:
+            return None
+        import asyncio
+
+        if self.grade_answer is not None:
+            call = self.grade_answer
+        else:
+            from trainer.core.evaluation.grader import grade
+
+            def call(
+                config: GraderConfig,
+                title: str,
+                prompt: str,
+                criteria: Sequence[ResolvedCriterion],
+                answer: str,
+            ) -> GraderOutcome:
+                return grade(
+                    config, question_title=title, prompt=prompt, criteria=criteria, answer=answer
+                )
+
+        return await asyncio.to_thread(call, self.grader, title, prompt, list(criteria), answer)
 
     def close(self) -> None:
         if self._history is not None:

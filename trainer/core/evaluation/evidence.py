@@ -31,9 +31,9 @@ suggests 2, 2 of 3 suggests 3 and all suggests 4. When none is mentioned it sugg
 level below the middle, ``max(1, n // 2)`` (2 of 4), not the lowest: missing words are an
 absence of evidence, not proof of the worst answer (on the built-in packs this also halves
 the misses on weak answers, which experts mostly score 2). A criterion with one signal gets
-no suggestion: one phrase is too thin to grade on. Signals are words, not understanding, so this is the weakest source: it is shown
-beside the criterion but never fills an unscored one, and a model's suggestion for the same
-criterion replaces it.
+no suggestion: one phrase is too thin to grade on. Signals are words, not understanding, so
+this is the weakest source: it is shown beside the criterion but never fills an unscored
+one, and a model's suggestion for the same criterion replaces it.
 `trainer pack check-suggestions` measures how often it agrees with the experts.
 
 **Choice grading.** Single select: correct (credit 1) when exactly one choice is selected and

@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Footer, LoadingIndicator, Markdown, Static
 
+from trainer.core.evaluation.evaluation import FREE_TEXT_KINDS
 from trainer.core.packs.model import CodingQuestion, MultipleChoiceQuestion
-from trainer.core.session import RoundFinished, RunCompleted, Scored
+from trainer.core.session import ModelGraded, RoundFinished, RunCompleted, Scored
 from trainer.tui.safe import safe, safe_markdown, styled
 from trainer.tui.screens.base import RoundScreen
 from trainer.tui.widgets.approaches import ApproachTabs
@@ -31,6 +32,13 @@ class ResultScreen(RoundScreen):
     def __init__(self, flow: Flow) -> None:
         super().__init__(flow)
         self._full_run_pending = isinstance(self.entry.question, CodingQuestion)
+        grader = flow.services.grader
+        self._grading = (
+            grader is not None
+            and self.entry.question.kind in FREE_TEXT_KINDS
+            and bool(self.criteria)
+            and not self.round.model_suggestions
+        )
 
     def compose(self) -> ComposeResult:
         q = self.entry.question
@@ -40,6 +48,12 @@ class ResultScreen(RoundScreen):
         with VerticalScroll(id="result-body"):
             yield Static(styled("What the trainer saw", "bold underline"), classes="section")
             yield EvidenceView(id="evidence")
+            if self.flow.services.grader is not None and self.entry.question.kind in (
+                FREE_TEXT_KINDS
+            ):
+                with Horizontal(id="model-line"):
+                    yield LoadingIndicator(id="model-busy")
+                    yield Static(id="model-status")
             if isinstance(q, CodingQuestion):
                 yield Static(id="tests", classes="tests")
             if self.criteria:
@@ -81,6 +95,48 @@ class ResultScreen(RoundScreen):
             self.query_one("#result-body").focus()
         if self._full_run_pending:
             self._run_all()
+        if self._grading:
+            self._grade()
+        elif self.query("#model-busy"):
+            self.query_one("#model-busy").display = False
+
+    @work(exclusive=True, group="model-grade")
+    async def _grade(self) -> None:
+        """Ask the opt-in grader once; the line says where the answer went and how it ended."""
+        grader = self.flow.services.grader
+        assert grader is not None
+        status = self.query_one("#model-status", Static)
+        status.update(
+            safe(f"Sent to the model grader at {grader.host}; waiting for its suggestions…")
+        )
+        q = self.entry.question
+        outcome = await self.flow.services.grade(
+            q.title, q.prompt, self.criteria, self.round.answer
+        )
+        self._grading = False
+        self.query_one("#model-busy").display = False
+        if outcome is None:
+            return
+        if outcome.error is not None:
+            status.update(safe(f"model: {outcome.error}", "$warning"))
+            return
+        from trainer.core.evaluation.evidence import SuggestedScore
+
+        suggestions = tuple(
+            SuggestedScore(s.criterion_id, s.score, s.max_score, "model", s.rationale, s.quote)
+            for s in outcome.suggestions
+        )
+        text = (
+            f"model at {outcome.host}: suggestions for {len(suggestions)} of "
+            f"{len(self.criteria)} criteria"
+        )
+        if outcome.dropped:
+            text += f"; {len(outcome.dropped)} dropped ({outcome.dropped[0]}"
+            text += ", …)" if len(outcome.dropped) > 1 else ")"
+        status.update(safe(text, "$text-muted"))
+        if self.round.phase == "reviewing" and suggestions:
+            self.session.apply(ModelGraded(suggestions))
+            self._refresh()
 
     @work(exclusive=True, group="full-run")
     async def _run_all(self) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Markdown, Static
+from textual.content import Content
+from textual.widgets import DataTable, Footer, LoadingIndicator, Markdown, Static
 
+from trainer.core.evaluation.evaluation import FREE_TEXT_KINDS
 from trainer.core.session import RoundFinished
 from trainer.tui.safe import safe, safe_markdown, safe_text, styled
 from trainer.tui.screens.base import RoundScreen
@@ -73,7 +76,65 @@ class RevealScreen(RoundScreen):
             if self.round.feedback.strip():
                 yield Static(styled("Your feedback", "bold underline"), classes="section")
                 yield Static(safe(self.round.feedback))
+            if self._model_wanted:
+                yield Static(
+                    styled("What the model grader suggests", "bold underline")
+                    + styled("  (asked only now that you have scored)", "$text-muted"),
+                    classes="section",
+                )
+                with Horizontal(id="model-line"):
+                    yield LoadingIndicator(id="model-busy")
+                    yield Static(id="model-status")
         yield Footer()
+
+    @property
+    def _model_wanted(self) -> bool:
+        return (
+            self.flow.services.grader is not None
+            and self.entry.question.kind in FREE_TEXT_KINDS
+            and bool(self.criteria)
+        )
+
+    @work(exclusive=True, group="model-grade")
+    async def _grade(self) -> None:
+        """The model's levels for the answer you just scored, beside the expert's."""
+        grader = self.flow.services.grader
+        assert grader is not None
+        status = self.query_one("#model-status", Static)
+        status.update(safe(f"Sent the answer to the model grader at {grader.host}…"))
+        q = self.entry.question
+        outcome = await self.flow.services.grade(
+            q.title, q.prompt, self.criteria, self.reference.answer
+        )
+        self.query_one("#model-busy").display = False
+        if outcome is None:
+            return
+        if outcome.error is not None:
+            status.update(safe(f"model: {outcome.error}", "$warning"))
+            return
+        cal = self.round.calibration
+        expert = {g.criterion_id: g.reference for g in cal.gaps} if cal is not None else {}
+        by_id = {s.criterion_id: s for s in outcome.suggestions}
+        lines = [safe(f"model at {outcome.host}:", "$text-muted")]
+        for crit in self.criteria:
+            found = by_id.get(crit.id)
+            if found is None:
+                continue
+            ref = expert.get(crit.id)
+            line = (
+                safe(f"  {crit.title}: ", "bold", one_line=True)
+                + styled(f"{found.score}", "bold $accent")
+                + styled(f" (reference {ref if ref is not None else '—'})", "$text-muted")
+                + safe(f" - {found.rationale}", one_line=True)
+            )
+            if found.quote:
+                line += safe(f' "{found.quote}"', "italic $text-muted", one_line=True)
+            lines.append(line)
+        if not by_id:
+            lines.append(styled("  no usable suggestion", "$text-muted"))
+        if outcome.dropped:
+            lines.append(styled(f"  {len(outcome.dropped)} suggestion(s) dropped", "$text-muted"))
+        status.update(Content("\n").join(lines))
 
     def _titles(self, ids: tuple[str, ...]) -> list[str]:
         titles = {c.id: c.title for c in self.session.criteria(self.round)}
@@ -99,6 +160,8 @@ class RevealScreen(RoundScreen):
                 mark,
             )
         table.focus()
+        if self._model_wanted:
+            self._grade()
 
     def action_next(self) -> None:
         self.session.apply(RoundFinished())
