@@ -10,17 +10,22 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trainer.cli.options import DataDirOption, PacksOption
+from trainer.cli.options import DataDirOption, GraderModelOption, GraderOption, PacksOption
 from trainer.core.diagnostics import Severity
 from trainer.core.packs.discovery import builtin_packs_dir, discover, pack_files
 from trainer.core.packs.limits import DEFAULT_MAX_BYTES
 from trainer.core.text import make_visible
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from rich.console import Console
 
     from trainer.core.diagnostics import Diagnostic
-    from trainer.core.packs.model import Pack
+    from trainer.core.evaluation.evidence import SuggestedScore
+    from trainer.core.evaluation.grader import GraderConfig
+    from trainer.core.packs.model import AnyQuestion, Pack
+    from trainer.core.packs.resolve import ResolvedCriterion
     from trainer.core.packs.validate import ExtraCheck
     from trainer.core.packs.yamlsafe import SourceDocument
 
@@ -415,6 +420,9 @@ def check_suggestions(
     fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = (
         ListFormat.table
     ),
+    grader: GraderOption = None,
+    grader_model: GraderModelOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Suggested levels against the experts': every graded answer to a written question.
 
@@ -425,7 +433,12 @@ def check_suggestions(
     from rich.text import Text
 
     from trainer.cli.report import display_path
-    from trainer.core.evaluation.suggestion_check import compare, constant_baseline, summary
+    from trainer.core.evaluation.suggestion_check import (
+        compare,
+        constant_baseline,
+        graded_answers,
+        summary,
+    )
     from trainer.core.packs.catalog import check_file
 
     packs = []
@@ -437,7 +450,31 @@ def check_suggestions(
             skipped.append(f"{checked.file}: {first.message if first else 'not loaded'}")
             continue
         packs.append(checked.pack)
-    comparisons = compare(packs)
+    model, config = _model_suggester(grader, grader_model, data_dir)
+    failures: list[str] = []
+    progress = None
+    if config is not None and sys.stderr.isatty():
+        total = sum(1 for _ in graded_answers(packs))
+
+        def progress(done: int) -> None:
+            sys.stderr.write(f"\rtrainer: asked the model at {config.host} about {done}/{total}")
+            if done == total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    comparisons = compare(
+        packs,
+        (lambda q, c, a: model(q, c, a, failures)) if model else None,
+        on_answer=progress,
+    )
+    if failures:
+        first_failure = make_visible(failures[0], keep_newlines=False)
+        _err().print(
+            Text(
+                f"trainer: the grader failed on {len(failures)} answer(s), counted as not "
+                f"suggested; first: {first_failure}"
+            )
+        )
     table = summary(comparisons)
     answers = len({(c.pack_id, c.question_id, c.answer_id) for c in comparisons})
     floor = constant_baseline(comparisons)
@@ -451,6 +488,9 @@ def check_suggestions(
                 for method, rows in table.items()
             },
             "skipped": skipped,
+            "grader": None
+            if config is None
+            else {"host": config.host, "model": config.model, "failed": len(failures)},
         }
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
         return
@@ -459,7 +499,10 @@ def check_suggestions(
     if not table:
         out.print(Text("No graded answers to written questions in these packs.", style="dim"))
     for method, rows in table.items():
-        out.print(Text(f"\n{method}", style="bold"))
+        head = method
+        if method == "model" and config is not None:
+            head += f" ({config.model} at {config.host})"
+        out.print(Text(f"\n{head}", style="bold"))
         out.print(
             Text(f"  {'kind':15} {'scores':>6} {'suggested':>12} {'exact':>7} {'mean error':>11}")
         )
@@ -487,6 +530,53 @@ def check_suggestions(
         )
     for note in skipped:
         _err().print(Text(f"trainer: skipped {make_visible(note, keep_newlines=False)}"))
+
+
+def _model_suggester(
+    url: str | None, model: str | None, data_dir: Path | None
+) -> tuple[Callable[..., list[SuggestedScore]] | None, GraderConfig | None]:
+    """The grader as a suggester for `compare`, or (None, None) when none is configured."""
+    import os
+
+    from trainer.core.evaluation.evidence import SuggestedScore
+    from trainer.core.evaluation.grader import GraderConfigError, grade, grader_config
+    from trainer.paths import CONFIG_FILE_NAME
+    from trainer.paths import data_dir as resolve_data_dir
+
+    try:
+        config = grader_config(
+            url,
+            model,
+            environ=os.environ,
+            config_path=resolve_data_dir(data_dir) / CONFIG_FILE_NAME,
+        )
+    except GraderConfigError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--grader") from None
+    if config is None:
+        return None, None
+    found = config
+
+    def suggest(
+        question: AnyQuestion,
+        criteria: Sequence[ResolvedCriterion],
+        answer: str,
+        failures: list[str],
+    ) -> list[SuggestedScore]:
+        outcome = grade(
+            found,
+            question_title=question.title,
+            prompt=question.prompt,
+            criteria=criteria,
+            answer=answer,
+        )
+        if outcome.error is not None:
+            failures.append(outcome.error)
+        return [
+            SuggestedScore(s.criterion_id, s.score, s.max_score, "model", s.rationale, s.quote)
+            for s in outcome.suggestions
+        ]
+
+    return suggest, config
 
 
 def _pct(value: object) -> str:
