@@ -57,15 +57,17 @@ class CandidateScreen(RoundScreen):
             yield Countdown(
                 lambda: self.round.remaining(s.clock()), lambda: self.round.paused, id="clock"
             )
-        with Vertical(id="body"):
-            with VerticalScroll(id="prompt-pane"):
-                yield Static(
-                    styled(f"{q.kind.replace('_', ' ')} · {q.difficulty}", "$text-muted")
-                    + safe("  " + " ".join(f"#{t}" for t in q.tags), "$text-muted"),
-                    classes="meta",
-                )
-                yield Markdown(safe_markdown(q.prompt), open_links=False, id="prompt")
-                yield Static(id="hints", classes="hints")
+        # The panes are the screen's own children, and a written answer's editor is a pane by
+        # itself: every container behind the editor is composited again on each keystroke.
+        with VerticalScroll(id="prompt-pane"):
+            yield Static(
+                styled(f"{q.kind.replace('_', ' ')} · {q.difficulty}", "$text-muted")
+                + safe("  " + " ".join(f"#{t}" for t in q.tags), "$text-muted"),
+                classes="meta",
+            )
+            yield Markdown(safe_markdown(q.prompt), open_links=False, id="prompt")
+            yield Static(id="hints", classes="hints")
+        if isinstance(q, CodingQuestion | MultipleChoiceQuestion):
             with Vertical(id="answer-pane"):
                 yield from self._editor()
                 if isinstance(q, CodingQuestion):
@@ -73,6 +75,8 @@ class CandidateScreen(RoundScreen):
                         styled("ctrl+r runs the sample tests here.", "italic $text-muted"),
                         id="runs",
                     )
+        else:
+            yield from self._editor()
         yield Footer()
 
     def _editor(self) -> ComposeResult:
