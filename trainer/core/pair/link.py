@@ -37,6 +37,7 @@ from trainer.core.pair.messages import (
     Event,
     Heartbeat,
     Hello,
+    JoinRole,
     Message,
     ProtocolError,
     Refused,
@@ -81,6 +82,10 @@ class PairError(Exception):
 
 class PairRefused(PairError):
     """Final: the host said no, or is not the host the code names. Retrying will not help."""
+
+
+#: The label of the host's `welcome` MAC per admitted role: the role is proven, not just said.
+_WELCOME_LABEL: dict[str, bytes] = {"guest": b"host", "observer": b"host-observer"}
 
 
 def _mac(secret: bytes, role: bytes, fp: bytes, server_nonce: str, client_nonce: str) -> str:
@@ -175,8 +180,14 @@ class _Link:
 
 
 class PairHost(Generic[E]):
-    """Serves one guest. Callbacks: `on_event(event)` with each validated, in-order, new event;
-    `on_status(status, reason)`; `on_refused(reason)` for every refused or broken connection."""
+    """Serves one guest and, with `observer=True`, one read-only observer.
+
+    Callbacks: `on_event(event)` with each validated, in-order, new event from the guest;
+    `on_status(status, reason)` for the guest's link; `on_observer_status(status, reason)`
+    for the observer's; `on_refused(reason)` for every refused or broken connection.
+    The observer has its own code (its own secret, the same pin and address) and its own
+    view stream; it can never send an event: any `event` frame closes its connection.
+    """
 
     def __init__(
         self,
@@ -189,6 +200,8 @@ class PairHost(Generic[E]):
         socket_path: str | None = None,
         timings: Timings = Timings(),  # noqa: B008 (frozen dataclass)
         max_frame: int = MAX_FRAME,
+        observer: bool = False,
+        on_observer_status: Callable[[LinkStatus, str], None] | None = None,
     ) -> None:
         self._on_event = on_event
         self._validate = validate_event
@@ -213,6 +226,14 @@ class PairHost(Generic[E]):
         self._expiry: asyncio.Task[None] | None = None
         self._handlers: set[asyncio.Task[None]] = set()
         self.address = ""
+        # The observer's seat: its own secret, views and link; None secret = no observer seat.
+        self._observer_secret = new_secret() if observer else None
+        self._on_observer_status = on_observer_status
+        self.observer_status = LinkStatus.WAITING
+        self._observer_joined = False
+        self._observer_link: _Link | None = None
+        self._observer_view_seq = 0
+        self._observer_views: deque[View] = deque(maxlen=VIEW_HISTORY)
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -224,6 +245,17 @@ class PairHost(Generic[E]):
     @property
     def join_code(self) -> str:
         return JoinCode(self.address, self._cert.fingerprint, self._secret).encode()
+
+    @property
+    def observer_code(self) -> str | None:
+        """The observer's join code (same address and pin, its own secret); None without one."""
+        if self._observer_secret is None:
+            return None
+        return JoinCode(self.address, self._cert.fingerprint, self._observer_secret).encode()
+
+    @property
+    def observer_connected(self) -> bool:
+        return self._observer_link is not None
 
     async def start(self) -> None:
         if self._socket_path is not None:
@@ -239,11 +271,12 @@ class PairHost(Generic[E]):
     async def stop(self, reason: str = "the host ended the session") -> None:
         if self._server is not None:
             self._server.close()
-        link, self._link = self._link, None
-        if link is not None:
-            if link.task is not None and link.task is not asyncio.current_task():
-                link.task.cancel()
-            await _close(link.writer, Bye(reason=reason))
+        for link in (self._link, self._observer_link):
+            if link is not None:
+                if link.task is not None and link.task is not asyncio.current_task():
+                    link.task.cancel()
+                await _close(link.writer, Bye(reason=reason))
+        self._link = self._observer_link = None
         for task in list(self._handlers):
             task.cancel()
         if self._expiry is not None:
@@ -257,14 +290,19 @@ class PairHost(Generic[E]):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._socket_path)
         self._set_status(LinkStatus.ENDED, reason)
+        self._set_observer_status(LinkStatus.ENDED, reason)
 
     def resume_accepting(self) -> None:
         """After a lockout: accept connections again, with a fresh failure count."""
         self.failures = 0
         if self.status is LinkStatus.LOCKED:
-            self._set_status(
-                LinkStatus.RECONNECTING if self._joined else LinkStatus.WAITING, "accepting again"
-            )
+            if self._link is not None:
+                status = LinkStatus.PAIRED  # the guest stayed linked through the lockout
+            elif self._joined:
+                status = LinkStatus.RECONNECTING
+            else:
+                status = LinkStatus.WAITING
+            self._set_status(status, "accepting again")
 
     def send_view(self, payload: dict[str, Any]) -> int:
         """Send the guest its seat view (a JSON object); kept for replay after a resume.
@@ -276,6 +314,20 @@ class PairHost(Generic[E]):
             self._link.queue(encode(view))
         return self._view_seq
 
+    def send_observer_view(self, payload: dict[str, Any]) -> int:
+        """Send the observer its view; kept for replay like the guest's. An observer that
+        stops reading while more than `MAX_BACKLOG` bytes wait is disconnected."""
+        self._observer_view_seq += 1
+        view = View(session_id=self.session_id, seq=self._observer_view_seq, payload=payload)
+        self._observer_views.append(view)
+        link = self._observer_link
+        if link is not None:
+            link.queue(encode(view))
+            if link.backlog() > MAX_BACKLOG:
+                self._refuse_reported("the observer is not reading what the host sends")
+                link.writer.transport.abort()
+        return self._observer_view_seq
+
     # -- internals --------------------------------------------------------------------------
 
     def _set_status(self, status: LinkStatus, reason: str = "") -> None:
@@ -283,6 +335,12 @@ class PairHost(Generic[E]):
             self.status = status
             if self._on_status is not None:
                 self._on_status(status, reason)
+
+    def _set_observer_status(self, status: LinkStatus, reason: str = "") -> None:
+        if self._observer_secret is not None and status is not self.observer_status:
+            self.observer_status = status
+            if self._on_observer_status is not None:
+                self._on_observer_status(status, reason)
 
     def _locked(self) -> bool:
         return self.status is LinkStatus.LOCKED
@@ -304,7 +362,7 @@ class PairHost(Generic[E]):
         try:
             async with asyncio.timeout(self.timings.handshake):
                 await writer.start_tls(self._ctx)
-                refusal = await self._handshake(reader, writer)
+                refusal, role = await self._handshake(reader, writer)
         except TimeoutError:
             self._refuse_reported("handshake timed out")
             await _close(writer, Refused(reason="handshake timed out"))
@@ -321,53 +379,94 @@ class PairHost(Generic[E]):
             self._refuse_reported(refusal)
             await _close(writer, Refused(reason=refusal))
             return
-        await self._run_link(reader, writer)
+        if role == "observer":
+            await self._run_observer(reader, writer)
+        else:
+            await self._run_link(reader, writer)
 
     async def _handshake(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> str | None:
-        """None when the guest is in; otherwise the refusal's reason."""
+    ) -> tuple[str | None, JoinRole]:
+        """(None, role) when the guest or the observer is in; otherwise (the refusal's reason,
+        the role asked for so far). Which seat a code opens is known only from its MAC."""
         hello = await read_message(reader, self._max_frame)
         if not isinstance(hello, Hello):
             raise ProtocolError(f"expected hello, got {hello.type}")
         if hello.protocol != PROTOCOL:
-            return f"protocol {hello.protocol} is not supported (this host speaks {PROTOCOL})"
+            return (
+                f"protocol {hello.protocol} is not supported (this host speaks {PROTOCOL})",
+                "guest",
+            )
         if self.status is LinkStatus.ENDED:
-            return "the session has ended"
+            return "the session has ended", "guest"
         if self.status is LinkStatus.LOCKED:
-            return "the host is not accepting: too many wrong codes"
-        if self._joined and hello.session_id != self.session_id:
-            return "already paired: this session has its guest"
+            return "the host is not accepting: too many wrong codes", "guest"
+        fresh = hello.session_id != self.session_id
+        if self._joined and fresh and self._observer_secret is None:
+            return "already paired: this session has its guest", "guest"
         if hello.session_id is not None and hello.session_id != self.session_id:
-            return "unknown session"
+            return "unknown session", "guest"
         server_nonce = secrets.token_hex(16)
         await _send(writer, Challenge(server_nonce=server_nonce, session_id=self.session_id))
         auth = await read_message(reader, self._max_frame)
         if not isinstance(auth, Auth):
             raise ProtocolError(f"expected auth, got {auth.type}")
-        want = _mac(
-            self._secret, b"guest", self._cert.fingerprint, server_nonce, hello.client_nonce
-        )
-        if not hmac.compare_digest(want, auth.mac):
+        role = self._role_of(auth.mac, server_nonce, hello.client_nonce)
+        if role is None:
             self.failures += 1
             if self.failures >= MAX_FAILURES:
                 self._set_status(LinkStatus.LOCKED, f"{self.failures} wrong codes")
-            return "wrong join code"
+            return "wrong join code", "guest"
         if self._locked():  # another connection may have locked the host meanwhile
-            return "the host is not accepting: too many wrong codes"
+            return "the host is not accepting: too many wrong codes", role
+        if fresh and role == "guest" and self._joined:
+            return "already paired: this session has its guest", role
+        if fresh and role == "observer" and self._observer_joined:
+            return "this session already has its observer", role
+        if role == "observer":
+            self._observer_joined = True  # claimed now: a second observer racing in is refused
+        secret = self._secret if role == "guest" else self._observer_secret
+        assert secret is not None
         proof = _mac(
-            self._secret, b"host", self._cert.fingerprint, server_nonce, hello.client_nonce
+            secret,
+            _WELCOME_LABEL[role],
+            self._cert.fingerprint,
+            server_nonce,
+            hello.client_nonce,
         )
-        await _send(
-            writer,
-            Welcome(session_id=self.session_id, last_event_seq=self.last_event_seq, mac=proof),
+        applied = self.last_event_seq if role == "guest" else 0
+        views = self._views if role == "guest" else self._observer_views
+        try:
+            await _send(
+                writer,
+                Welcome(session_id=self.session_id, last_event_seq=applied, mac=proof, role=role),
+            )
+            missed = [v for v in views if v.seq > auth.last_view_seq]
+            if missed and missed[0].seq != auth.last_view_seq + 1:
+                missed = missed[-1:]  # the gap is older than the history: the latest full view
+            for view in missed:
+                await _send(writer, view)
+        except BaseException:
+            if role == "observer" and fresh:
+                self._observer_joined = False  # never got in: the seat is free again
+            raise
+        return None, role
+
+    def _role_of(self, mac: str, server_nonce: str, client_nonce: str) -> JoinRole | None:
+        """Which code the MAC was made with: the guest's, the observer's, or neither.
+        Both comparisons always run, in constant time."""
+        fp = self._cert.fingerprint
+        guest = hmac.compare_digest(
+            _mac(self._secret, b"guest", fp, server_nonce, client_nonce), mac
         )
-        missed = [v for v in self._views if v.seq > auth.last_view_seq]
-        if missed and missed[0].seq != auth.last_view_seq + 1:
-            missed = missed[-1:]  # the gap is older than the history: the latest full view
-        for view in missed:
-            await _send(writer, view)
-        return None
+        observer = False
+        if self._observer_secret is not None:
+            observer = hmac.compare_digest(
+                _mac(self._observer_secret, b"guest", fp, server_nonce, client_nonce), mac
+            )
+        if guest:
+            return "guest"
+        return "observer" if observer else None
 
     async def _run_link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         link = _Link(reader, writer)
@@ -437,6 +536,57 @@ class PairHost(Generic[E]):
         self.last_event_seq = msg.seq
         self._on_event(event)
 
+    async def _run_observer(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """The observer's connection: views go out; only heartbeats and bye may come in.
+        Any event (or anything else) is refused before it touches the session."""
+        link = _Link(reader, writer)
+        old, self._observer_link = self._observer_link, link
+        link.task = asyncio.current_task()
+        if old is not None:  # the observer came back before we noticed the drop
+            if old.task is not None:
+                old.task.cancel()
+            await _close(old.writer, Error(reason="replaced by a resumed connection"))
+        self._observer_joined = True
+        self._set_observer_status(LinkStatus.PAIRED, "observer connected")
+        reason = "the connection closed"
+        last: Message | None = None
+        heart = asyncio.create_task(_heartbeat(writer, self.timings.heartbeat))
+        silence = self.timings.silence
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(silence) as quiet:
+                while True:
+                    msg = await read_message(reader, self._max_frame)
+                    quiet.reschedule(loop.time() + silence)
+                    if isinstance(msg, Bye):
+                        self._observer_link = None
+                        self._observer_joined = False  # a deliberate leave frees the seat
+                        self._set_observer_status(
+                            LinkStatus.ENDED, f"the observer left: {msg.reason}"
+                        )
+                        break
+                    if isinstance(msg, Heartbeat):
+                        continue
+                    if isinstance(msg, Event):
+                        raise ProtocolError("an observer cannot send events into the session")
+                    raise ProtocolError(f"unexpected {msg.type} message from the observer")
+        except TimeoutError:
+            reason = f"no word from the observer for {silence:g} s"
+        except ProtocolError as exc:
+            reason = exc.reason
+            last = Error(reason=exc.reason)
+            self._refuse_reported(exc.reason)
+        except (OSError, ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            heart.cancel()
+        if self._observer_link is not None and self._observer_link.writer is writer:
+            self._observer_link = None
+            self._set_observer_status(LinkStatus.RECONNECTING, reason)
+        await _close(writer, last)
+
     async def _expire(self) -> None:
         await asyncio.sleep(self.timings.resume_window)
         if self._link is None and self.status is not LinkStatus.ENDED:
@@ -473,6 +623,7 @@ class PairGuest(Generic[V]):
         self.last_view_seq = 0
         self._next_seq = 1
         self.outbox: deque[Event] = deque()  # sent or queued, not yet acknowledged
+        self.role: JoinRole = "guest"  # the seat the code opened, as the host's welcome proved
         self._code: JoinCode | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._task: asyncio.Task[None] | None = None
@@ -490,6 +641,8 @@ class PairGuest(Generic[V]):
         """Queue an event in the outbox; sent now if linked, else after the reconnect."""
         if self.session_id is None or self.status is LinkStatus.ENDED:
             raise PairError("not joined")
+        if self.role == "observer":
+            raise PairError("an observer sends nothing into the session")
         event = Event(session_id=self.session_id, seq=self._next_seq, kind=kind, payload=payload)
         self._next_seq += 1
         self.outbox.append(event)
@@ -571,9 +724,13 @@ class PairGuest(Generic[V]):
             raise PairRefused(f"refused by the host: {welcome.reason}")
         if not isinstance(welcome, Welcome):
             raise ProtocolError(f"expected welcome, got {welcome.type}")
-        proof = _mac(code.secret, b"host", code.fingerprint, msg.server_nonce, nonce)
+        label = _WELCOME_LABEL[welcome.role]
+        proof = _mac(code.secret, label, code.fingerprint, msg.server_nonce, nonce)
         if not hmac.compare_digest(proof, welcome.mac):
             raise PairRefused("the host could not prove it knows the join code")
+        if self.session_id is not None and welcome.role != self.role:
+            raise PairRefused("the host changed this connection's role on a resume")
+        self.role = welcome.role
         self.session_id = welcome.session_id
         self._drop_acked(welcome.last_event_seq)
         self._writer = writer

@@ -21,6 +21,7 @@ Nonce = Annotated[str, Field(min_length=16, max_length=128, pattern=r"^[0-9a-f]+
 SessionId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[0-9a-f]+$")]
 Seq = Annotated[int, Field(ge=0, le=2**53)]
 Reason = Annotated[str, Field(max_length=500)]
+JoinRole = Literal["guest", "observer"]
 
 
 class _Msg(BaseModel):
@@ -51,12 +52,17 @@ class Auth(_Msg):
 
 
 class Welcome(_Msg):
-    """Host: accepted; the last event seq it applied (the guest drops those from its outbox)."""
+    """Host: accepted; the last event seq it applied (the guest drops those from its outbox).
+
+    `role` says which seat the code admitted: the guest's, or the read-only observer's. The
+    host's MAC covers it (a different label per role), so it cannot be changed in transit.
+    """
 
     type: Literal["welcome"] = "welcome"
     session_id: SessionId
     last_event_seq: Seq
     mac: Annotated[str, Field(min_length=64, max_length=64, pattern=r"^[0-9a-f]+$")]
+    role: JoinRole = "guest"
 
 
 class Event(_Msg):
