@@ -24,6 +24,7 @@ from tests.test_tui_flows import (
     repo_bank,
     score_rows,
     screen_text,
+    tab_to,
     type_text,
     wait_for,
 )
@@ -37,6 +38,7 @@ from trainer.tui.screens.pair.network import HostWaitScreen, MirrorScreen, Waiti
 from trainer.tui.screens.pair.reveal import PairRevealScreen
 from trainer.tui.screens.pair.summary import PairSummaryScreen
 from trainer.tui.services import NetOptions, PairOptions, Services, StartOptions
+from trainer.tui.widgets.rubric import CriterionRow
 
 QUESTION = "example/pair-sum"
 
@@ -116,8 +118,14 @@ async def play(
     await score_rows(intv, ["2"] * len(intv.app.screen.query_one("#rubric").criteria))  # type: ignore[attr-defined]
     await intv.press("ctrl+s")
     await on(intv, WaitingScreen)
+    await cand.pause(0.1)  # the interviewer's submit reaches the candidate's view first
+    await tab_to(cand, lambda w: isinstance(w, CriterionRow), "the self-assessment")
     await score_rows(cand, ["3"] * n)
-    await cand.press("down")
+    await tab_to(
+        cand,
+        lambda w: isinstance(w, CriterionRow) and any(a.id == "ratings" for a in w.ancestors),
+        "the interviewer ratings",
+    )
     await score_rows(cand, ["4"] * 5)
     await cand.press("ctrl+s")
     await on(cand, PairRevealScreen)
