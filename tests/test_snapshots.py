@@ -43,6 +43,7 @@ from trainer.tui.screens.pair.answering import AnsweringScreen
 from trainer.tui.screens.pair.assessing import ScoringScreen, SelfAssessmentScreen
 from trainer.tui.screens.pair.briefing import BriefingScreen
 from trainer.tui.screens.pair.handoff import HandoffScreen
+from trainer.tui.screens.pair.observer import ObserverRevealScreen
 from trainer.tui.screens.pair.reveal import PairRevealScreen
 from trainer.tui.screens.pair.setup import PairSetupScreen
 from trainer.tui.screens.pair.summary import PairSummaryScreen
@@ -426,6 +427,49 @@ async def drive_shadow_reveal(pilot: Pilot[None]) -> None:
     await wait_for_screen(pilot, ShadowRevealScreen)
 
 
+async def drive_observer_reveal(pilot: Pilot[None]) -> None:
+    """The observer's reveal, from a real session played to its reveal in core; the
+    observer's own scores and flag are set as the watching screen would have set them."""
+    from trainer.core.pair.observer import ObserverFlag, observer_view, validate_observer_view
+    from trainer.core.pairing import (
+        AnswerChanged,
+        BriefingDone,
+        FeedbackChanged,
+        HintGiven,
+        PairSession,
+        Scored,
+        SideSubmitted,
+        Submitted,
+    )
+    from trainer.tui.observerflow import ObserverFlow
+
+    app = pilot.app
+    assert isinstance(app, TrainerApp)
+    bank = app.services.load_bank()
+    entry = bank.find(CODING)
+    assert entry is not None
+    session = PairSession(bank.get, [entry], ("Ana", "Ben"), lambda: FROZEN_MONOTONIC)
+    session.apply(BriefingDone(1))
+    session.apply(HintGiven(1))
+    session.apply(AnswerChanged(0, "def pair_sum(nums, target):\n    return [0, 1]"))
+    session.apply(Submitted(0))
+    levels = [2, 3, 2, 1]
+    for c, level in zip(session.criteria(), levels, strict=False):
+        session.apply(Scored(1, c.id, level))
+    session.apply(FeedbackChanged(1, "Good plan; [b]test[/b] the duplicates."))
+    session.apply(SideSubmitted(1))
+    session.apply(SideSubmitted(0))
+    flow = ObserverFlow(app, app.services, SimpleNamespace(status_line=""))  # type: ignore[arg-type]
+    flow.latest = validate_observer_view(observer_view(session))
+    ids = [c.id for c in session.criteria()]
+    flow.scores = {1: {ids[0]: 3, ids[1]: 3, ids[2]: 2}}
+    flow.flags = {
+        1: [ObserverFlag(75.0, "good-hint", "a gentle nudge", "Hint 1 given", 40.0)],
+    }
+    app.push_screen(ObserverRevealScreen(flow))
+    await wait_for_screen(pilot, ObserverRevealScreen)
+
+
 def seed_round_picking(data: Path, bank: QuestionBank, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rounds after the first are picked at random; seed that so the summary is fixed."""
     monkeypatch.setattr(
@@ -487,6 +531,7 @@ CASES: dict[str, Case] = {
     "pair_summary": Case(drive_pair_summary, PairSummaryScreen, PAIR),
     "shadow": Case(drive_shadow, ShadowScreen, direct("alternate", SHADOW)),
     "shadow_reveal": Case(drive_shadow_reveal, ShadowRevealScreen, direct("alternate", SHADOW)),
+    "pair_observer_reveal": Case(drive_observer_reveal, ObserverRevealScreen),
     "stats": Case(drive_stats, StatsScreen, prepare=seed_progress),
     "history": Case(drive_history, HistoryScreen, prepare=seed_progress),
     "history_session": Case(drive_history_session, SessionScreen, prepare=seed_progress),

@@ -146,6 +146,14 @@ def host(
         Path | None,
         typer.Option("--socket", help="Listen on a Unix socket (mode 0600) instead of TCP."),
     ] = None,
+    observer: Annotated[
+        bool,
+        typer.Option(
+            "--observer",
+            help="Also show a second join code for one read-only observer, who watches the "
+            "candidate's side, flags moments and scores on their own.",
+        ),
+    ] = False,
     data_dir: DataDirOption = None,
     packs: PacksOption = None,
 ) -> None:
@@ -162,6 +170,7 @@ def host(
             listen=parse_listen(listen),
             socket_path=str(socket_path) if socket_path else None,
             guest_starts=guest_starts,
+            observer=observer,
             rounds=rounds,
             pack_ids=list(pack_ids or []),
             kinds=[k.value for k in kinds or []],
@@ -180,7 +189,7 @@ def join(
     name: Annotated[str, typer.Option("--name", help="Your name, shown to your partner.")] = "",
     data_dir: DataDirOption = None,
 ) -> None:
-    """Join a pair session that another terminal hosts."""
+    """Join a pair session that another terminal hosts (an observer code joins read-only)."""
     from trainer.core.pair.codes import JoinCode, JoinCodeError
 
     try:

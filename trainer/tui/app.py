@@ -131,6 +131,7 @@ class TrainerApp(App[None]):
                 guest_starts=net.guest_starts,
                 listen=net.listen,
                 socket_path=net.socket_path,
+                observer=net.observer,
             )
             self.net_flow = host
             try:

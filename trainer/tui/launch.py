@@ -139,6 +139,7 @@ def launch_net(
     question: str | None,
     data_dir: Path | None,
     extra_packs: list[Path],
+    observer: bool = False,
 ) -> int:
     from trainer.tui.services import NetOptions, PairOptions, StartOptions
 
@@ -157,5 +158,6 @@ def launch_net(
         listen=listen,
         socket_path=socket_path,
         guest_starts=guest_starts,
+        observer=observer,
     )
     return _run(data_dir, extra_packs, StartOptions(pair=pair, net=net))

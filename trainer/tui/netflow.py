@@ -4,6 +4,9 @@ Each person sees only their own seat. The host holds the authoritative `PairSess
 (the same engine as one terminal) and sends the guest its seat's view after every
 change; the guest sends events and shows whatever view arrives. Both route the same
 way: `seat_stage(view)` names the screen, and a screen changes only when that does.
+With `--observer` the host also sends a read-only observer its own view
+(`trainer.core.pair.observer`); a join code that the host's welcome names an observer's
+hands this terminal to `ObserverFlow` instead.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
     from trainer.core.pair.link import LinkStatus, PairGuest, PairHost
     from trainer.core.pairing import PairEvent
     from trainer.core.selection import Filters
+    from trainer.tui.observerflow import ObserverFlow
     from trainer.tui.services import Services
 
 HOST_SEAT: Seat = 0
@@ -125,6 +129,7 @@ class HostPairFlow(_Router, PairFlow):
         guest_starts: bool,
         listen: tuple[str, int] = ("127.0.0.1", 0),
         socket_path: str | None = None,
+        observer: bool = False,
     ) -> None:
         PairFlow.__init__(self, app, services)
         _Router.__init__(self)
@@ -140,6 +145,8 @@ class HostPairFlow(_Router, PairFlow):
         self.refusals: list[str] = []
         self._last_sent: dict[str, Any] | None = None
         self._send_pending = False
+        self.observer = observer
+        self._last_observed: dict[str, Any] | None = None
 
     def my_seat(self) -> Seat:
         return HOST_SEAT
@@ -178,6 +185,8 @@ class HostPairFlow(_Router, PairFlow):
             on_refused=self._refused,
             listen=self.listen,
             socket_path=self.socket_path,
+            observer=self.observer,
+            on_observer_status=self._observer_status,
         )
         await self.link.start()
         self.app.switch_screen(HostWaitScreen(self))
@@ -185,6 +194,21 @@ class HostPairFlow(_Router, PairFlow):
     async def shut(self) -> None:
         if self.link is not None:
             await self.link.stop()
+
+    def _observer_status(self, status: LinkStatus, reason: str) -> None:
+        from trainer.core.pair.link import LinkStatus
+
+        messages = {
+            LinkStatus.PAIRED: "The observer is watching.",
+            LinkStatus.RECONNECTING: "The observer's link dropped; they can come back",
+            LinkStatus.ENDED: "The observer left",
+        }
+        text = messages.get(status)
+        if text is None or (status is LinkStatus.ENDED and self.link is None):
+            return
+        if reason and status is not LinkStatus.PAIRED:
+            text = f"{text}: {reason}"
+        self.app.notify(text, markup=False)
 
     def _refused(self, reason: str) -> None:
         self.refusals.append(reason)
@@ -284,11 +308,24 @@ class HostPairFlow(_Router, PairFlow):
         self._send_pending = False
         if self.link is None or self.session is None:
             return
+        self._send_observer_view()
         view = self.view(GUEST_SEAT)
         if self._last_sent is not None and _comparable(view) == self._last_sent:
             return
         self._last_sent = _comparable(view)
         self.link.send_view(view)
+
+    def _send_observer_view(self) -> None:
+        """The observer's own view (no interviewer scores before the reveal), if it has a seat."""
+        from trainer.core.pair.observer import observer_view
+
+        if self.link is None or self.session is None or self.link.observer_code is None:
+            return
+        view = observer_view(self.session)
+        if self._last_observed is not None and _comparable(view) == self._last_observed:
+            return
+        self._last_observed = _comparable(view)
+        self.link.send_observer_view(view)
 
     def go_home(self) -> None:
         self.app.exit()
@@ -308,12 +345,13 @@ class GuestPairFlow(_Router):
         self.code = code
         self.name = name
         self.latest: dict[str, Any] | None = None
-        self.link: PairGuest[dict[str, Any]] | None = None
+        self.link: PairGuest[Any] | None = None
         self._autosaver: Any = None
         self._history_pool: Any = None
         self._sid: Any = None
         self._recorded: set[int] = set()
         self._finished = False
+        self.observer: ObserverFlow | None = None  # set when the code opened the observer seat
 
     def my_seat(self) -> Seat:
         seat = self.latest["seat"] if self.latest else GUEST_SEAT
@@ -325,23 +363,40 @@ class GuestPairFlow(_Router):
     async def open(self) -> str | None:
         """Join; None when linked, else the reason to show."""
         from trainer.core.pair.link import PairError, PairGuest
-        from trainer.core.pair.wire import validate_view
 
         self.link = PairGuest(
-            on_view=self._on_view, validate_view=validate_view, on_status=self._status
+            on_view=self._on_view, validate_view=self._validate_view, on_status=self._status
         )
         try:
             await self.link.connect(self.code)
         except PairError as exc:
             return str(exc)
+        if self.link.role == "observer":  # the host's welcome says so, under its MAC
+            from trainer.tui.observerflow import ObserverFlow
+
+            self.observer = ObserverFlow(self.app, self.services, self)
+            self.observer.start()
+            return None
         self.link.send_event("join", {"name": self.name})
         return None
+
+    def _validate_view(self, payload: dict[str, Any]) -> Any:
+        """Each seat's views are checked by its own rules before anything reads them."""
+        from trainer.core.pair.observer import validate_observer_view
+        from trainer.core.pair.wire import validate_view
+
+        if self.link is not None and self.link.role == "observer":
+            return validate_observer_view(payload)
+        return validate_view(payload)
 
     async def shut(self) -> None:
         if self.link is not None:
             await self.link.close()
 
-    def _on_view(self, view: dict[str, Any], seq: int) -> None:
+    def _on_view(self, view: Any, seq: int) -> None:
+        if self.observer is not None:
+            self.observer.on_view(view)
+            return
         self.latest = view
         self.route()
         self._keep(view)
@@ -516,6 +571,8 @@ class GuestPairFlow(_Router):
         self.flush_now()
         if self._history_pool is not None:
             self._history_pool.shutdown(wait=True)
+        if self.observer is not None:
+            self.observer.close()
 
 
 def sides_from_view(view: dict[str, Any]) -> dict[str, Any]:

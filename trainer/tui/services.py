@@ -47,6 +47,7 @@ class NetOptions:
     listen: tuple[str, int] = ("127.0.0.1", 0)  # host
     socket_path: str | None = None  # host
     guest_starts: bool = False  # host: the joining person is candidate first
+    observer: bool = False  # host: also a code for one read-only observer
 
 
 @dataclass

@@ -33,10 +33,12 @@ def with_cursor(view: dict[str, Any]) -> dict[str, Any]:
 
 
 class HostWaitScreen(Screen[None]):
-    """The join code and the command to give the partner; refused attempts as they happen."""
+    """The join code and the command to give the partner (and, with `--observer`, the
+    observer's separate command); refused attempts as they happen."""
 
     BINDINGS = [
         Binding("ctrl+c", "copy", "Copy the command", priority=True),
+        Binding("ctrl+o", "copy_observer", "Copy the observer's", priority=True),
         Binding("ctrl+l", "accept", "Accept again", show=False),
     ]
 
@@ -47,6 +49,10 @@ class HostWaitScreen(Screen[None]):
     def command(self) -> str:
         return f"trainer pair join {self.flow.link.join_code}"
 
+    def observer_command(self) -> str | None:
+        code = self.flow.link.observer_code
+        return f"trainer pair join {code}" if code else None
+
     def compose(self) -> ComposeResult:
         with Middle(), Center(), Vertical(id="handoff"):
             yield Static(styled("Waiting for your partner", "bold $accent"))
@@ -56,6 +62,14 @@ class HostWaitScreen(Screen[None]):
                 + safe(self.command(), "bold"),
                 id="join-command",
             )
+            observer = self.observer_command()
+            if observer is not None:
+                yield Static(
+                    styled("An observer (read-only) runs this other one (ctrl+o):", "")
+                    + Content("\n\n")
+                    + safe(observer, "bold"),
+                    id="observer-command",
+                )
             if self.flow.link.exposed:
                 yield Static(
                     styled(
@@ -84,6 +98,17 @@ class HostWaitScreen(Screen[None]):
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.command())
         self.notify("Copied (where the terminal allows it).", markup=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "copy_observer":
+            return self.observer_command() is not None
+        return True
+
+    def action_copy_observer(self) -> None:
+        command = self.observer_command()
+        if command is not None:
+            self.app.copy_to_clipboard(command)
+            self.notify("Copied the observer's command.", markup=False)
 
     def action_accept(self) -> None:
         self.flow.resume_accepting()
