@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 
 from tests.test_tui_flows import FakeClock, screen_text, text, wait_for, wait_screen
 from trainer.core.packs.starter import starter_pack
@@ -56,10 +56,14 @@ async def test_a_solo_shadow_round_flags_scores_and_reveals(tmp_path: Path) -> N
         await pilot.press("f")
         await wait_screen(pilot, FlagScreen)
         kinds = app.screen.query_one("#flag-kinds", OptionList)
-        kinds.highlighted = 5  # Good probe
+        assert app.focused is kinds and kinds.highlighted == 0
+        # Typing while the list has focus writes the note; space and backspace edit it.
+        await pilot.press(*"asked", "space", *"why", "space", "x", "backspace")
+        assert app.screen.query_one("#flag-note", Input).value == "asked why "
+        await pilot.press(*["down"] * 5)  # Good probe
         await pilot.press("enter")
         await wait_screen(pilot, ShadowScreen)
-        assert "⚑ Good probe" in text(shadow.query_one("#transcript", Static))
+        assert "⚑ Good probe: asked why" in text(shadow.query_one("#transcript", Static))
         # Reveal refuses before the end.
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, ShadowScreen)
@@ -104,7 +108,9 @@ async def test_a_solo_shadow_round_flags_scores_and_reveals(tmp_path: Path) -> N
     assert attempt.role == "shadow" and attempt.kind == "recorded_interview"
     assert attempt.overall_score is not None and abs(attempt.overall_score - 1 / 3) < 1e-9
     assert attempt.calibration_mae == 0
-    assert attempt.details["shadow"]["flags_set"] == [{"turn": 3, "kind": "good-probe", "note": ""}]
+    assert attempt.details["shadow"]["flags_set"] == [
+        {"turn": 3, "kind": "good-probe", "note": "asked why"}
+    ]
     shown = str(round_content(1, attempt, {}))
     assert "Round 1 · Shadow" in shown
     assert "Shadowing: caught 1 of 3 moments, noticed 0, missed 2, 0 flag(s)" in shown

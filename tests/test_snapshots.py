@@ -417,6 +417,15 @@ async def drive_shadow(pilot: Pilot[None]) -> None:
     await wait_for_screen(pilot, ShadowScreen)
 
 
+async def drive_shadow_flag(pilot: Pilot[None]) -> None:
+    """The flag dialog at 80x24 with a note typed while the kind list has focus."""
+    await wait_for_screen(pilot, ShadowScreen)
+    await pilot.press(*["space"] * 5)
+    await pilot.press("f")
+    await wait_for_screen(pilot, FlagScreen)
+    await pilot.press(*"good", "space", *"follow-up", "down", "down")
+
+
 async def drive_shadow_reveal(pilot: Pilot[None]) -> None:
     await wait_for_screen(pilot, ShadowScreen)
     screen = pilot.app.screen
@@ -530,6 +539,7 @@ CASES: dict[str, Case] = {
     "pair_reveal": Case(drive_pair_reveal, PairRevealScreen, PAIR),
     "pair_summary": Case(drive_pair_summary, PairSummaryScreen, PAIR),
     "shadow": Case(drive_shadow, ShadowScreen, direct("alternate", SHADOW)),
+    "shadow_flag": Case(drive_shadow_flag, FlagScreen, direct("alternate", SHADOW)),
     "shadow_reveal": Case(drive_shadow_reveal, ShadowRevealScreen, direct("alternate", SHADOW)),
     "pair_observer_reveal": Case(drive_observer_reveal, ObserverRevealScreen),
     "stats": Case(drive_stats, StatsScreen, prepare=seed_progress),

@@ -95,11 +95,14 @@ class _Router:
     def stage(self) -> str | None:
         return self._shown[1] if self._shown else None
 
+    def paired_text(self) -> str:
+        return "Linked with your partner."
+
     def _status(self, status: LinkStatus, reason: str) -> None:
         from trainer.core.pair.link import LinkStatus
 
         messages = {
-            LinkStatus.PAIRED: "Linked with your partner.",
+            LinkStatus.PAIRED: self.paired_text(),
             LinkStatus.RECONNECTING: "The link dropped; reconnecting…",
             LinkStatus.LOCKED: "Too many wrong codes: not accepting (ctrl+l accepts again).",
             LinkStatus.ENDED: "The pair session ended",
@@ -359,6 +362,11 @@ class GuestPairFlow(_Router):
 
     def my_view(self) -> dict[str, Any] | None:
         return self.latest
+
+    def paired_text(self) -> str:
+        if self.link is not None and self.link.role == "observer":
+            return "Linked with the host; you are the observer."
+        return super().paired_text()
 
     async def open(self) -> str | None:
         """Join; None when linked, else the reason to show."""

@@ -9,6 +9,7 @@ score the candidate, then ctrl+s reveals the expert's moments and scores
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -16,15 +17,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Input, Markdown, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widget import Widget
+from textual.widgets import DataTable, Footer, Input, Markdown, Static
 
 from trainer.core.packs.model import RecordedInterviewQuestion, Turn
 from trainer.core.session import FlagToggled, RoundFinished, Scored, Submitted, TurnShown
 from trainer.core.shadowing import Flag, MomentKindInfo, moment_kinds
 from trainer.tui.safe import safe, safe_markdown, safe_text, styled
 from trainer.tui.screens.base import RoundScreen
+from trainer.tui.screens.flagdialog import FlagDialog
 from trainer.tui.widgets.countdown import Countdown
 from trainer.tui.widgets.rubric import CriterionRow, RubricScorer
 
@@ -66,44 +67,20 @@ def turn_content(number: int, turn: Turn, flags: list[Flag], titles: dict[str, s
     return Content("\n").join(parts)
 
 
-class FlagScreen(ModalScreen[Flag | None]):
+class FlagScreen(FlagDialog[Flag | None]):
     """Pick a moment kind for a turn (Enter), with an optional note; Escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
     def __init__(self, turn: int, last: int, kinds: list[MomentKindInfo]) -> None:
-        super().__init__()
-        self.turn, self.last, self.kinds = turn, last, kinds
+        super().__init__(styled("Flag a turn", "bold"), kinds)
+        self.turn, self.last = turn, last
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="flag-dialog"):
-            yield Static(styled("Flag a turn", "bold"), id="flag-title")
-            with Horizontal(id="flag-row"):
-                yield Static("Turn ", classes="flag-label")
-                yield Input(str(self.turn), id="flag-turn", type="integer", compact=True)
-                yield Static(f" of 1-{self.last}", classes="flag-label")
-            yield Input(placeholder="Note (optional)", id="flag-note", compact=True)
-            yield OptionList(
-                *[
-                    Option(
-                        styled("✓ " if k.good else "✗ ", "$success" if k.good else "$error")
-                        + safe(k.title, one_line=True),
-                        id=k.id,
-                    )
-                    for k in self.kinds
-                ],
-                id="flag-kinds",
-            )
-            yield Static(
-                styled("Enter picks the kind · Tab moves · Esc cancels", "$text-muted"),
-                id="flag-help",
-            )
+    def extra_rows(self) -> Iterator[Widget]:
+        with Horizontal(id="flag-row"):
+            yield Static("Turn ", classes="flag-label")
+            yield Input(str(self.turn), id="flag-turn", type="integer", compact=True)
+            yield Static(f" of 1-{self.last}", classes="flag-label")
 
-    def on_mount(self) -> None:
-        self.query_one("#flag-kinds", OptionList).focus()
-
-    @on(OptionList.OptionSelected, "#flag-kinds")
-    def _picked(self, event: OptionList.OptionSelected) -> None:
+    def picked(self, kind: str) -> None:
         raw = self.query_one("#flag-turn", Input).value
         try:
             turn = int(raw)
@@ -112,15 +89,7 @@ class FlagScreen(ModalScreen[Flag | None]):
         if not 1 <= turn <= self.last:
             self.notify(f"Turn {turn} has not been shown yet.", severity="warning", markup=False)
             return
-        note = self.query_one("#flag-note", Input).value.strip()
-        self.dismiss(Flag(turn, str(event.option.id), note))
-
-    @on(Input.Submitted)
-    def _enter_in_input(self) -> None:
-        self.query_one("#flag-kinds", OptionList).focus()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.dismiss(Flag(turn, kind, self.note()))
 
 
 class ShadowScreen(RoundScreen):

@@ -15,9 +15,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Middle, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Markdown, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Markdown, Static
 
 from trainer.core.evaluation.scoring import score_rubric
 from trainer.core.pair.observer import (
@@ -30,6 +29,7 @@ from trainer.core.pair.observer import (
     score_gaps,
 )
 from trainer.tui.safe import safe, safe_markdown, safe_text, styled
+from trainer.tui.screens.flagdialog import FlagDialog
 from trainer.tui.screens.pair.common import ViewChanged, answer_markdown, hints_content
 from trainer.tui.widgets.countdown import Countdown, format_clock
 from trainer.tui.widgets.rubric import RubricScorer
@@ -211,59 +211,20 @@ class ObserverWatchScreen(Screen[None]):
         self.app.push_screen(ObserverFlagScreen(at, action.text if action else ""), done)
 
 
-class ObserverFlagScreen(ModalScreen[tuple[str, str] | None]):
+class ObserverFlagScreen(FlagDialog[tuple[str, str] | None]):
     """Pick a moment kind (Enter), with an optional note; Escape cancels."""
 
-    DEFAULT_CSS = """
-    ObserverFlagScreen { align: center middle; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    NOTE_MAX = NOTE_MAX
 
     def __init__(self, at_s: float, after: str) -> None:
-        super().__init__()
+        where = styled(f"  at {format_clock(at_s)}", "$text-muted")
+        if after:
+            where += styled(" · after: ", "$text-muted") + safe(after, "$text-muted", one_line=True)
+        super().__init__(styled("Flag this moment", "bold") + where, observer_moment_kinds())
         self.at_s, self.after = at_s, after
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="flag-dialog"):
-            where = styled(f"  at {format_clock(self.at_s)}", "$text-muted")
-            if self.after:
-                where += styled(" · after: ", "$text-muted") + safe(
-                    self.after, "$text-muted", one_line=True
-                )
-            yield Static(styled("Flag this moment", "bold") + where, id="flag-title")
-            yield Input(
-                placeholder="Note (optional)", id="flag-note", compact=True, max_length=NOTE_MAX
-            )
-            yield OptionList(
-                *[
-                    Option(
-                        styled("✓ " if k.good else "✗ ", "$success" if k.good else "$error")
-                        + safe(k.title, one_line=True),
-                        id=k.id,
-                    )
-                    for k in observer_moment_kinds()
-                ],
-                id="flag-kinds",
-            )
-            yield Static(
-                styled("Enter picks the kind · Tab moves · Esc cancels", "$text-muted"),
-                id="flag-help",
-            )
-
-    def on_mount(self) -> None:
-        self.query_one("#flag-kinds", OptionList).focus()
-
-    @on(OptionList.OptionSelected, "#flag-kinds")
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        note = self.query_one("#flag-note", Input).value.strip()
-        self.dismiss((str(event.option.id), note))
-
-    @on(Input.Submitted)
-    def _enter_in_input(self) -> None:
-        self.query_one("#flag-kinds", OptionList).focus()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def picked(self, kind: str) -> None:
+        self.dismiss((kind, self.note()))
 
 
 def _gap(diff: int | None) -> Text:
