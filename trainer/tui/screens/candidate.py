@@ -30,8 +30,26 @@ if TYPE_CHECKING:
     from trainer.tui.ports import Flow
 
 
+class BlankPane(VerticalScroll):
+    """A pane whose own paint is only its background (its children and scrollbars are
+    composited apart), so a keystroke beside it is not a repaint of all its rows."""
+
+    BLANK = True
+
+
+class BlankHeader(Horizontal):
+    """The round header's row: background only, its title and clock paint themselves."""
+
+    BLANK = True
+
+
 class CandidateScreen(RoundScreen):
     STAGE = "Candidate"
+    # An opaque screen with no border: its own paint is its background, which Textual then
+    # draws without rendering it line by line. Each keystroke composites every child of the
+    # screen for the rows it changes, so this and the two classes above are the repaints a
+    # keystroke costs beyond the editor (the footer is one row).
+    BLANK = True
 
     BINDINGS = [
         Binding("ctrl+g", "hint", "Hint", priority=True),
@@ -52,14 +70,14 @@ class CandidateScreen(RoundScreen):
     def compose(self) -> ComposeResult:
         q = self.question
         s = self.session
-        with Horizontal(classes="round-header"):
+        with BlankHeader(classes="round-header"):
             yield self.title_bar()
             yield Countdown(
                 lambda: self.round.remaining(s.clock()), lambda: self.round.paused, id="clock"
             )
         # The panes are the screen's own children, and a written answer's editor is a pane by
         # itself: every container behind the editor is composited again on each keystroke.
-        with VerticalScroll(id="prompt-pane"):
+        with BlankPane(id="prompt-pane"):
             yield Static(
                 styled(f"{q.kind.replace('_', ' ')} · {q.difficulty}", "$text-muted")
                 + safe("  " + " ".join(f"#{t}" for t in q.tags), "$text-muted"),
