@@ -265,6 +265,11 @@ def test_history_keeps_both_sides_and_both_names(pack: Pack, tmp_path: Path) -> 
         assert stored["candidate_name"] == "Ana" and stored["interviewer_name"] == "Ben"
         with pytest.raises(ValueError):
             store.set_participants(sid + 99, ["x", "y"])
+        # The flows name the seats as the session starts, in one write.
+        other = store.start_session(
+            mode="pair", role_plan="swap", started_at=2.0, settings={}, participants=["Cy", "Di"]
+        )
+        assert store.participants(other) == ["Cy", "Di"]
 
 
 def test_an_older_history_is_upgraded_in_place(tmp_path: Path) -> None:

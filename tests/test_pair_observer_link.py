@@ -20,6 +20,7 @@ from tests.test_pair_link import (
     Proxy,
     Recorder,
     closing_reason,
+    joined,
     make_guest,
     raw_tls,
     until,
@@ -59,16 +60,6 @@ async def host() -> AsyncIterator[tuple[PairHost[AnswerChanged], Recorder, list[
     await h.start()
     yield h, rec, obs
     await h.stop()
-
-
-@contextlib.asynccontextmanager
-async def joined(code: str, rec: Recorder | None = None) -> AsyncIterator[Any]:
-    g = make_guest(rec or Recorder())
-    await g.connect(code)
-    try:
-        yield g
-    finally:
-        await g.close()
 
 
 async def raw_observer(h: PairHost[Any]) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from trainer.core.evaluation.evaluation import Evaluation, evaluate
 from trainer.core.evaluation.results import RunResult
 from trainer.core.evaluation.scoring import from_plain, score_rubric, to_plain
-from trainer.core.packs.model import CodingQuestion, MultipleChoiceQuestion
+from trainer.core.packs.model import CodingQuestion, MultipleChoiceQuestion, Question
 from trainer.core.packs.resolve import ResolvedCriterion, resolve_rubric
 from trainer.core.selection import Entry
 from trainer.core.text import NAME_MAX as NAME_MAX  # re-exported for pair code
@@ -613,6 +613,21 @@ def _gaps(rnd: PairRound) -> dict[str, int]:
     return {k: rnd.self_scores[k] - v for k, v in rnd.scores.items() if k in rnd.self_scores}
 
 
+def question_view(q: Question, time_limit_s: float) -> dict[str, Any]:
+    """The question as every seat sees it (and the observer): text, kind, limit, choices."""
+    question: dict[str, Any] = {
+        "title": q.title,
+        "kind": q.kind,
+        "difficulty": q.difficulty,
+        "prompt": q.prompt,
+        "time_limit_s": time_limit_s,
+    }
+    if isinstance(q, MultipleChoiceQuestion):
+        question["select"] = q.select
+        question["choices"] = [{"id": c.id, "text": c.text} for c in q.choices]
+    return question
+
+
 def view(session: PairSession, seat: Seat) -> dict[str, Any]:
     """What the person in `seat` may see now, as plain data.
 
@@ -639,20 +654,11 @@ def view(session: PairSession, seat: Seat) -> dict[str, Any]:
         "question_id": rnd.question_id,
         "phase": rnd.phase,
         "finished": session.finished,
-        "question": {
-            "title": q.title,
-            "kind": q.kind,
-            "difficulty": q.difficulty,
-            "prompt": q.prompt,
-            "time_limit_s": rnd.time_limit_s,
-        },
+        "question": question_view(q, rnd.time_limit_s),
         "elapsed_s": rnd.elapsed(now),
         "hints_given": given,
         "hints_total": len(hints),
     }
-    if isinstance(q, MultipleChoiceQuestion):
-        data["question"]["select"] = q.select
-        data["question"]["choices"] = [{"id": c.id, "text": c.text} for c in q.choices]
     if isinstance(q, CodingQuestion):
         data["question"]["signature"] = q.signature.model_dump(mode="json")
         data["question"]["limits"] = q.limits.model_dump(mode="json")

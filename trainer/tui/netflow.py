@@ -11,6 +11,7 @@ hands this terminal to `ObserverFlow` instead.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from trainer.core.pairing import Seat
@@ -421,14 +422,16 @@ class GuestPairFlow(_Router):
             settings = {"joined": True, "rounds": int(view["rounds"])}
             at = self.services.wall()
 
-            def open_session() -> int:
-                sid = history.start_session(
-                    mode="pair", role_plan="swap", started_at=at, settings=settings
+            self._sid = self._history_pool.submit(
+                partial(
+                    history.start_session,
+                    mode="pair",
+                    role_plan="swap",
+                    started_at=at,
+                    settings=settings,
+                    participants=names,
                 )
-                history.set_participants(sid, names)
-                return sid
-
-            self._sid = self._history_pool.submit(open_session)
+            )
         index = int(view["round"]) - 1
         if "gaps" in view and index not in self._recorded:
             self._recorded.add(index)

@@ -9,6 +9,7 @@ to). At each reveal the round goes to this person's own history as a shadow roun
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from trainer.core.pair.observer import (
@@ -144,14 +145,16 @@ class ObserverFlow:
             at = self.services.wall()
             settings = {"observer": True, "rounds": view.rounds}
 
-            def open_session() -> int:
-                sid = history.start_session(
-                    mode="pair-observer", role_plan="observe", started_at=at, settings=settings
+            self._sid = self._pool.submit(
+                partial(
+                    history.start_session,
+                    mode="pair-observer",
+                    role_plan="observe",
+                    started_at=at,
+                    settings=settings,
+                    participants=names,
                 )
-                history.set_participants(sid, names)
-                return sid
-
-            self._sid = self._pool.submit(open_session)
+            )
             self._sid.add_done_callback(self._report)
         sid = self._sid
         assert sid is not None

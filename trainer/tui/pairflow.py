@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from trainer.core.autosave import Autosaver
@@ -142,17 +143,16 @@ class PairFlow:
         history = self.services.history
         names = list(session.names)
 
-        def open_session() -> int:
-            sid = history.start_session(
+        self.session_id = self._history_pool.submit(
+            partial(
+                history.start_session,
                 mode="pair",
                 role_plan="swap",
                 started_at=self.services.wall(),
                 settings=self.settings,
+                participants=names,
             )
-            history.set_participants(sid, names)
-            return sid
-
-        self.session_id = self._history_pool.submit(open_session)
+        )
         self.session_id.add_done_callback(self._report_failure)
 
     # -- the port ---------------------------------------------------------------------

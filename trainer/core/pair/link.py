@@ -155,6 +155,15 @@ def _bind_unix(path: str) -> socket.socket:
     return sock
 
 
+async def _take_over(old: _Link | None, new: _Link) -> None:
+    """A seat's new connection replaces the old one (it came back before the drop showed)."""
+    new.task = asyncio.current_task()
+    if old is not None:
+        if old.task is not None:
+            old.task.cancel()
+        await _close(old.writer, Error(reason="replaced by a resumed connection"))
+
+
 class _Link:
     """One authenticated connection on the host side. Frames written in one turn of the event
     loop (a view and its event's ack) leave as one TLS record and one system call."""
@@ -471,40 +480,57 @@ class PairHost(Generic[E]):
     async def _run_link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         link = _Link(reader, writer)
         old, self._link = self._link, link
-        link.task = asyncio.current_task()
-        if old is not None:  # the same guest came back before we noticed the drop
-            if old.task is not None:
-                old.task.cancel()
-            await _close(old.writer, Error(reason="replaced by a resumed connection"))
+        await _take_over(old, link)
         if self._expiry is not None:
             self._expiry.cancel()
             self._expiry = None
         self._joined = True
         self._set_status(LinkStatus.PAIRED, "guest connected")
+
+        def frame(msg: Message) -> bool:
+            if isinstance(msg, Bye):
+                self._link = None
+                self._set_status(LinkStatus.ENDED, f"the guest left: {msg.reason}")
+                return True
+            if not isinstance(msg, Event):
+                raise ProtocolError(f"unexpected {msg.type} message from the guest")
+            self._apply(msg)
+            link.queue(encode(Ack(seq=msg.seq)))
+            if link.backlog() > MAX_BACKLOG:
+                raise ProtocolError("the guest is not reading what the host sends")
+            return False
+
+        reason, last = await self._read_seat(link, "guest", frame)
+        if self._link is link:
+            self._link = None
+            self._set_status(LinkStatus.RECONNECTING, reason)
+            self._expiry = asyncio.create_task(self._expire())
+        await _close(writer, last)
+
+    async def _read_seat(
+        self, link: _Link, who: str, frame: Callable[[Message], bool]
+    ) -> tuple[str, Message | None]:
+        """Read one seat's frames until `frame` says it left, silence, a refusal or a drop.
+
+        Heartbeats are answered here; every other frame goes to `frame`, which raises
+        ProtocolError to refuse it. Returns why the link ended and the last frame to send.
+        """
         reason = "the connection closed"
         last: Message | None = None
-        heart = asyncio.create_task(_heartbeat(writer, self.timings.heartbeat))
+        heart = asyncio.create_task(_heartbeat(link.writer, self.timings.heartbeat))
         silence = self.timings.silence
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(silence) as quiet:  # one timer, pushed back per frame
                 while True:
-                    msg = await read_message(reader, self._max_frame)
+                    msg = await read_message(link.reader, self._max_frame)
                     quiet.reschedule(loop.time() + silence)
-                    if isinstance(msg, Bye):
-                        self._link = None
-                        self._set_status(LinkStatus.ENDED, f"the guest left: {msg.reason}")
-                        break
                     if isinstance(msg, Heartbeat):
                         continue
-                    if not isinstance(msg, Event):
-                        raise ProtocolError(f"unexpected {msg.type} message from the guest")
-                    self._apply(msg)
-                    link.queue(encode(Ack(seq=msg.seq)))
-                    if link.backlog() > MAX_BACKLOG:
-                        raise ProtocolError("the guest is not reading what the host sends")
+                    if frame(msg):
+                        break
         except TimeoutError:
-            reason = f"no word from the guest for {silence:g} s"
+            reason = f"no word from the {who} for {silence:g} s"
         except ProtocolError as exc:
             reason = exc.reason
             last = Error(reason=exc.reason)
@@ -513,11 +539,7 @@ class PairHost(Generic[E]):
             pass
         finally:
             heart.cancel()
-        if self._link is not None and self._link.writer is writer:
-            self._link = None
-            self._set_status(LinkStatus.RECONNECTING, reason)
-            self._expiry = asyncio.create_task(self._expire())
-        await _close(writer, last)
+        return reason, last
 
     def _apply(self, msg: Event) -> None:
         """Checks first, handler last: a bad event never reaches the session."""
@@ -543,46 +565,22 @@ class PairHost(Generic[E]):
         Any event (or anything else) is refused before it touches the session."""
         link = _Link(reader, writer)
         old, self._observer_link = self._observer_link, link
-        link.task = asyncio.current_task()
-        if old is not None:  # the observer came back before we noticed the drop
-            if old.task is not None:
-                old.task.cancel()
-            await _close(old.writer, Error(reason="replaced by a resumed connection"))
+        await _take_over(old, link)
         self._observer_joined = True
         self._set_observer_status(LinkStatus.PAIRED, "observer connected")
-        reason = "the connection closed"
-        last: Message | None = None
-        heart = asyncio.create_task(_heartbeat(writer, self.timings.heartbeat))
-        silence = self.timings.silence
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(silence) as quiet:
-                while True:
-                    msg = await read_message(reader, self._max_frame)
-                    quiet.reschedule(loop.time() + silence)
-                    if isinstance(msg, Bye):
-                        self._observer_link = None
-                        self._observer_joined = False  # a deliberate leave frees the seat
-                        self._set_observer_status(
-                            LinkStatus.ENDED, f"the observer left: {msg.reason}"
-                        )
-                        break
-                    if isinstance(msg, Heartbeat):
-                        continue
-                    if isinstance(msg, Event):
-                        raise ProtocolError("an observer cannot send events into the session")
-                    raise ProtocolError(f"unexpected {msg.type} message from the observer")
-        except TimeoutError:
-            reason = f"no word from the observer for {silence:g} s"
-        except ProtocolError as exc:
-            reason = exc.reason
-            last = Error(reason=exc.reason)
-            self._refuse_reported(exc.reason)
-        except (OSError, ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            heart.cancel()
-        if self._observer_link is not None and self._observer_link.writer is writer:
+
+        def frame(msg: Message) -> bool:
+            if isinstance(msg, Bye):
+                self._observer_link = None
+                self._observer_joined = False  # a deliberate leave frees the seat
+                self._set_observer_status(LinkStatus.ENDED, f"the observer left: {msg.reason}")
+                return True
+            if isinstance(msg, Event):
+                raise ProtocolError("an observer cannot send events into the session")
+            raise ProtocolError(f"unexpected {msg.type} message from the observer")
+
+        reason, last = await self._read_seat(link, "observer", frame)
+        if self._observer_link is link:
             self._observer_link = None
             self._set_observer_status(LinkStatus.RECONNECTING, reason)
         await _close(writer, last)

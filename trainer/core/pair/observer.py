@@ -21,10 +21,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from trainer.core.evaluation.scoring import score_rubric
-from trainer.core.packs.model import MOMENT_KINDS, MultipleChoiceQuestion
+from trainer.core.packs.model import MOMENT_KINDS
 from trainer.core.packs.resolve import ResolvedCriterion
 from trainer.core.pair.wire import ANSWER_MAX, TEXT_MAX
-from trainer.core.pairing import NAME_MAX, PairRound, PairSession
+from trainer.core.pairing import NAME_MAX, PairRound, PairSession, question_view
 from trainer.core.shadowing import GOOD_KINDS, MOMENT_TITLES, MomentKindInfo
 from trainer.core.storage.history import AttemptRecord
 
@@ -77,16 +77,7 @@ def observer_view(session: PairSession) -> dict[str, Any]:
     hints = list(q.hints)
     revealed = rnd.phase in ("reveal", "done")
     descriptors = revealed or not session.private_descriptors(rnd)
-    question: dict[str, Any] = {
-        "title": q.title,
-        "kind": q.kind,
-        "difficulty": q.difficulty,
-        "prompt": q.prompt,
-        "time_limit_s": rnd.time_limit_s,
-    }
-    if isinstance(q, MultipleChoiceQuestion):
-        question["select"] = q.select
-        question["choices"] = [{"id": c.id, "text": c.text} for c in q.choices]
+    question = question_view(q, rnd.time_limit_s)
     data: dict[str, Any] = {
         "observer": True,
         "names": list(session.names),

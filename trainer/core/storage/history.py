@@ -407,8 +407,10 @@ class HistoryStore:
         started_at: float,
         settings: Mapping[str, Any],
         uid: str | None = None,
+        participants: Sequence[str] = (),
     ) -> int:
-        """Record a new session and return its id. `settings` must be JSON-serialisable."""
+        """Record a new session and return its id. `settings` must be JSON-serialisable;
+        `participants`, for a pair session, are the names in seats 0 and 1."""
         settings_json = _to_json(settings, "settings")
         with self._connection() as conn, transaction(conn):
             cursor = conn.execute(
@@ -416,7 +418,9 @@ class HistoryStore:
                 "VALUES (?, ?, ?, ?, ?)",
                 (mode, role_plan, float(started_at), settings_json, uid or new_uid()),
             )
-            return _lastrowid(cursor)
+            session_id = _lastrowid(cursor)
+            _insert_participants(conn, session_id, participants)
+            return session_id
 
     def finish_session(self, session_id: int, *, finished_at: float) -> None:
         """Mark a session finished; `ValueError` if there is no such session."""
@@ -435,11 +439,7 @@ class HistoryStore:
         with self._connection() as conn, transaction(conn):
             if not _session_exists(conn, session_id):
                 raise ValueError(f"no session with id {session_id}")
-            conn.executemany(
-                "INSERT OR REPLACE INTO session_participants (session_id, seat, name) "
-                "VALUES (?, ?, ?)",
-                [(session_id, seat, str(name)) for seat, name in enumerate(names[:2])],
-            )
+            _insert_participants(conn, session_id, names)
 
     def participants(self, session_id: int) -> list[str]:
         with self._connection() as conn:
@@ -1091,6 +1091,13 @@ def _lastrowid(cursor: sqlite3.Cursor) -> int:
     if cursor.lastrowid is None:  # pragma: no cover - only after a failed insert
         raise StorageError("insert did not produce a row id")
     return cursor.lastrowid
+
+
+def _insert_participants(conn: sqlite3.Connection, session_id: int, names: Sequence[str]) -> None:
+    conn.executemany(
+        "INSERT OR REPLACE INTO session_participants (session_id, seat, name) VALUES (?, ?, ?)",
+        [(session_id, seat, str(name)) for seat, name in enumerate(names[:2])],
+    )
 
 
 def _session_exists(conn: sqlite3.Connection, session_id: int) -> bool:

@@ -2,7 +2,7 @@
 
 Shared by the solo shadow round and the observer seat of pair mode. The list has focus,
 so Enter picks a kind at once; a printable key typed there goes to the note instead of
-being lost, as on the home screen, and Backspace edits it.
+being lost (`type_into`, as on the home screen), and Backspace edits it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 
 from trainer.core.shadowing import MomentKindInfo
 from trainer.tui.safe import safe, styled
+from trainer.tui.widgets.typeahead import type_into
 
 ResultT = TypeVar("ResultT")
 
@@ -76,20 +77,8 @@ class FlagDialog(ModalScreen[ResultT]):
 
     def on_key(self, event: events.Key) -> None:
         """Typing while the list has focus writes the note, so no keystroke is lost."""
-        if not isinstance(self.focused, OptionList):
-            return
-        note = self.query_one("#flag-note", Input)
-        if event.is_printable and event.character is not None and event.key != "space":
-            event.stop()
-            event.prevent_default()
-            note.insert_text_at_cursor(event.character)
-        elif event.key == "space" and note.value:
-            event.stop()
-            event.prevent_default()
-            note.insert_text_at_cursor(" ")
-        elif event.key == "backspace" and note.value:
-            event.stop()
-            note.action_delete_left()
+        if isinstance(self.focused, OptionList):
+            type_into(self.query_one("#flag-note", Input), event)
 
     @on(OptionList.OptionSelected, "#flag-kinds")
     def _picked(self, event: OptionList.OptionSelected) -> None:

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from trainer.tui.safe import safe, styled
+from trainer.tui.widgets.typeahead import type_into
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -323,14 +324,9 @@ class HomeScreen(Screen[None]):
             return
         if isinstance(focused, Input) or event.key in self.active_bindings:
             return  # "/" focuses the search, "?" opens help: bindings keep their keys
-        if event.is_printable and event.character is not None:
-            event.stop()
-            event.prevent_default()
-            search.insert_text_at_cursor(event.character)
-        elif event.key == "backspace" and search.value:
-            event.stop()
-            search.action_delete_left()
-        elif event.key == "escape" and search.value:
+        if type_into(search, event):
+            return
+        if event.key == "escape" and search.value:
             event.stop()
             search.clear()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
@@ -170,3 +171,17 @@ def answer_markdown(data: Mapping[str, Any]) -> str:
         fence = "````" if "```" in answer else "```"
         return f"{fence}python\n{answer.rstrip()}\n{fence}"
     return answer
+
+
+def pct(value: Any) -> str:
+    """A share as a whole percentage, or a dash when there is none."""
+    return f"{float(value) * 100:.0f}%" if isinstance(value, int | float) else "—"
+
+
+def gap_cell(diff: int | None) -> Text:
+    """A score gap for a table cell: a dash, "0 ✓", or the signed difference."""
+    if diff is None:
+        return Text("—", style="dim")
+    if diff == 0:
+        return Text("0 ✓", style="green")
+    return Text(f"{diff:+d}", style="bold yellow")

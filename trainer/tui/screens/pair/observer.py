@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -30,7 +29,13 @@ from trainer.core.pair.observer import (
 )
 from trainer.tui.safe import safe, safe_markdown, safe_text, styled
 from trainer.tui.screens.flagdialog import FlagDialog
-from trainer.tui.screens.pair.common import ViewChanged, answer_markdown, hints_content
+from trainer.tui.screens.pair.common import (
+    ViewChanged,
+    answer_markdown,
+    gap_cell,
+    hints_content,
+    pct,
+)
 from trainer.tui.widgets.countdown import Countdown, format_clock
 from trainer.tui.widgets.rubric import RubricScorer
 
@@ -227,18 +232,6 @@ class ObserverFlagScreen(FlagDialog[tuple[str, str] | None]):
         self.dismiss((kind, self.note()))
 
 
-def _gap(diff: int | None) -> Text:
-    if diff is None:
-        return Text("—", style="dim")
-    if diff == 0:
-        return Text("0 ✓", style="green")
-    return Text(f"{diff:+d}", style="bold yellow")
-
-
-def _pct(value: float | None) -> str:
-    return f"{value * 100:.0f}%" if value is not None else "—"
-
-
 class ObserverRevealScreen(Screen[None]):
     """The observer's scores beside the interviewer's per criterion, and the flags."""
 
@@ -263,11 +256,11 @@ class ObserverRevealScreen(Screen[None]):
                 safe(v.interviewer_name, "bold", one_line=True)
                 + styled(": ", "bold")
                 + safe(reveal.verdict or "no verdict")
-                + styled(f" ({_pct(reveal.overall)})", "$text-muted")
+                + styled(f" ({pct(reveal.overall)})", "$text-muted")
                 + styled("   You: ", "bold")
                 + safe(own.verdict if own and own.verdict else "no verdict")
                 + styled(
-                    f" ({_pct(float(own.overall) if own and own.overall is not None else None)})",
+                    f" ({pct(float(own.overall) if own and own.overall is not None else None)})",
                     "$text-muted",
                 ),
                 id="observer-verdicts",
@@ -314,7 +307,7 @@ class ObserverRevealScreen(Screen[None]):
                 safe_text(g.title),
                 str(g.mine) if g.mine is not None else "—",
                 str(g.theirs) if g.theirs is not None else "—",
-                _gap(g.gap),
+                gap_cell(g.gap),
             )
         table.can_focus = False  # the arrows scroll the page
         self.query_one("#observer-reveal-body").focus()

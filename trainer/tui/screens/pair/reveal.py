@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -15,21 +14,9 @@ from trainer.core.packs.model import Approach
 from trainer.core.pairing import RoundFinished
 from trainer.tui.safe import safe, safe_markdown, safe_text, styled
 from trainer.tui.screens.pair.assessing import evaluation_of
-from trainer.tui.screens.pair.common import PairScreen, answer_markdown
+from trainer.tui.screens.pair.common import PairScreen, answer_markdown, gap_cell, pct
 from trainer.tui.widgets.approaches import ApproachTabs
 from trainer.tui.widgets.evidence import EvidenceView
-
-
-def _pct(value: Any) -> str:
-    return f"{float(value) * 100:.0f}%" if isinstance(value, int | float) else "—"
-
-
-def _gap(diff: int | None) -> Text:
-    if diff is None:
-        return Text("—", style="dim")
-    if diff == 0:
-        return Text("0 ✓", style="green")
-    return Text(f"{diff:+d}", style="bold yellow")
 
 
 class PairRevealScreen(PairScreen):
@@ -48,7 +35,7 @@ class PairRevealScreen(PairScreen):
                 classes="round-title",
             )
             yield Static(
-                styled(_pct(v.get("interviewer", {}).get("overall")), "bold"), classes="score"
+                styled(pct(v.get("interviewer", {}).get("overall")), "bold"), classes="score"
             )
         with VerticalScroll(id="pair-reveal-body"):
             yield self.who_line()
@@ -112,13 +99,13 @@ class PairRevealScreen(PairScreen):
         v = self.data.get("verdicts", {}).get("interviewer", {})
         lines = [
             styled("This answer: ", "bold")
-            + styled(f"{_pct(v.get('overall'))}", "")
+            + styled(f"{pct(v.get('overall'))}", "")
             + safe(f" · {v.get('verdict') or 'no verdict'}", "$text-muted")
         ]
         for r in refs:
             lines.append(
                 safe(f"{r.get('label') or r['id']}: ", "bold")
-                + styled(_pct(r.get("overall")), "")
+                + styled(pct(r.get("overall")), "")
                 + safe(f" · {r.get('verdict') or 'no verdict'}", "$text-muted")
             )
         return Content("\n").join(lines)
@@ -139,7 +126,7 @@ class PairRevealScreen(PairScreen):
                 safe_text(str(c["title"])),
                 str(a) if a is not None else "—",
                 str(b) if b is not None else "—",
-                _gap(b - a if a is not None and b is not None else None),
+                gap_cell(b - a if a is not None and b is not None else None),
             )
         ratings = self.query_one("#pair-ratings", DataTable)
         ratings.add_columns("Interviewer rubric", "Rating")
